@@ -1,0 +1,28 @@
+/**
+ * The page the headless runner (npm run study) opens: the same worker and
+ * study runner as the workbench, driven from Node through two globals.
+ */
+import { startEngine } from '../../workers/client';
+import type { BackendName } from '../engine/backend';
+import { parseStudySpec } from '../study/study';
+import { runStudy, type StudyEvent } from './study-runner';
+
+declare global {
+  interface Window {
+    /** Set by the Node side (page.exposeFunction) to receive progress. */
+    classwiseReport?: (event: StudyEvent) => void;
+    classwiseRunStudy?: (spec: unknown, backend: BackendName) => Promise<unknown>;
+  }
+}
+
+window.classwiseRunStudy = async (specValue, backend) => {
+  const spec = parseStudySpec(specValue);
+  const { engine, terminate } = startEngine();
+  const report = (event: StudyEvent) => void window.classwiseReport?.(event);
+  try {
+    report({ kind: 'backend', report: await engine.init(backend) });
+    return await runStudy(engine, spec, report);
+  } finally {
+    terminate();
+  }
+};

@@ -1,0 +1,82 @@
+/**
+ * Node side of every headless run: serve the app with Vite on loopback and
+ * drive Debian's Chromium (WebGPU on SwiftShader where there is no GPU).
+ * The study CLI and the browser tests share it, so tests exercise the same
+ * launch path users run.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const CHROMIUM_PATH = process.env.CLASSWISE_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface ChromiumOptions {
+  /** Use the machine's real adapter (benchmarks on a GPU box) instead of SwiftShader. */
+  hardwareGpu?: boolean;
+  /** false: start without WebGPU, as a browser that lacks it (to test the fallback). */
+  webgpu?: boolean;
+}
+
+export function chromiumArgs(userDataDir: string, { hardwareGpu = false, webgpu = true }: ChromiumOptions = {}): string[] {
+  const gpu = hardwareGpu
+    ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist']
+    : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-fallback-to-gl-for-testing'];
+  return [
+    '--headless=new',
+    '--no-sandbox',
+    ...(webgpu ? gpu : ['--disable-features=WebGPU,Vulkan']),
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    `--user-data-dir=${userDataDir}`,
+  ];
+}
+
+export interface HeadlessChromium {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function startServer(root: string, port = 0): Promise<ViteDevServer> {
+  const server = await createServer({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port, strictPort: false },
+  });
+  await server.listen();
+  return server;
+}
+
+export function serverUrl(server: ViteDevServer): string {
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the Vite server did not report a URL');
+  return url;
+}
+
+/**
+ * A fresh Chromium with its own temporary profile (so IndexedDB starts empty).
+ * Playwright insists on passing --user-data-dir itself, hence the persistent
+ * context rather than a plain launch.
+ */
+export async function launchChromium(options: ChromiumOptions = {}): Promise<HeadlessChromium> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'classwise-chromium-'));
+  const args = chromiumArgs(userDataDir, options).filter((a) => !a.startsWith('--user-data-dir'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw new Error(`could not start Chromium at ${CHROMIUM_PATH} (install it with: apt-get install -y chromium)\n${String(error)}`);
+  }
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

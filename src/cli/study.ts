@@ -1,0 +1,144 @@
+/**
+ * npm run study -- (--config FILE.json | --preset NAME) [--backend webgpu|webgl|cpu] [--out FILE.json]
+ *
+ * Runs a study headless: the app's own worker in headless Chromium (WebGPU on
+ * SwiftShader when the machine has no GPU), progress on stdout, and the
+ * results file written at the end.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { StudyEvent } from '../app/study-runner';
+import { BACKENDS, type BackendName } from '../engine/backend';
+import { ConfigError } from '../study/config';
+import { isPresetName, PRESETS } from '../study/presets';
+import { parseResultsFile, type ResultsFile } from '../study/results';
+import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
+import { launchChromium, serverUrl, startServer } from './browser';
+
+const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--backend ${BACKENDS.join('|')}] [--out FILE.json] [--hardware-gpu]
+  --config       a study spec (schema ${STUDY_SCHEMA}) or a single run config (run once, seed 0)
+  --preset       one of: ${Object.keys(PRESETS).join(', ')}
+  --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
+  --out          where to write the results file (default results-<study>.json)
+  --hardware-gpu use the machine's GPU instead of SwiftShader`;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      preset: { type: 'string' },
+      backend: { type: 'string', default: 'webgpu' },
+      out: { type: 'string' },
+      'hardware-gpu': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const spec = await loadSpec(values.config, values.preset);
+  const backend = values.backend as BackendName;
+  if (!BACKENDS.includes(backend)) throw new UsageError(`unknown backend "${values.backend}"; use one of ${BACKENDS.join(', ')}`);
+  const out = resolve(values.out ?? `results-${spec.name}.json`);
+
+  const results = await runHeadless(spec, backend, values['hardware-gpu']);
+  await writeFile(out, JSON.stringify(results, null, 2) + '\n');
+  printSummary(results);
+  console.log(`wrote ${out}`);
+}
+
+async function loadSpec(configPath: string | undefined, preset: string | undefined): Promise<StudySpec> {
+  if ((configPath === undefined) === (preset === undefined)) throw new UsageError('give exactly one of --config FILE.json or --preset NAME');
+  if (preset !== undefined) {
+    if (!isPresetName(preset)) throw new UsageError(`unknown preset "${preset}"; presets: ${Object.keys(PRESETS).join(', ')}`);
+    return parseStudySpec(PRESETS[preset]);
+  }
+  const path = resolve(configPath!);
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read ${path} as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const isStudy = typeof value === 'object' && value !== null && 'schema' in value;
+  return parseStudySpec(isStudy ? value : { schema: STUDY_SCHEMA, name: basename(path, '.json'), baseline: value, seeds: [0] });
+}
+
+async function runHeadless(spec: StudySpec, backend: BackendName, hardwareGpu: boolean): Promise<ResultsFile> {
+  const server = await startServer(ROOT);
+  const chromium = await launchChromium({ hardwareGpu }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  try {
+    const page = await chromium.context.newPage();
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await page.exposeFunction('classwiseReport', (event: StudyEvent) => console.log(describe(event)));
+    await page.goto(new URL('src/app/headless.html', serverUrl(server)).href);
+    await page.waitForFunction(() => typeof window.classwiseRunStudy === 'function');
+    const raw = await page.evaluate(([s, b]) => window.classwiseRunStudy!(s, b), [spec, backend] as const);
+    return await parseResultsFile(raw);
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+}
+
+function describe(event: StudyEvent): string {
+  switch (event.kind) {
+    case 'backend': {
+      const { report } = event;
+      const adapter = report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture, report.adapter.description].filter(Boolean).join(' ')})` : '';
+      const fallbacks = report.fallbacks.map((f) => `\n  ${f.backend} unavailable: ${f.reason}`).join('');
+      return `backend: ${report.backend}${adapter}, tfjs ${report.tfjsVersion}${fallbacks}`;
+    }
+    case 'run-start':
+      return `[run ${event.index + 1}/${event.total}] ${event.label}`;
+    case 'run-done':
+      return `[run ${event.index + 1}] done: top-1 ${percent(event.result.top1)} in ${event.result.wallTimeSec.toFixed(1)} s`;
+    case 'run-event': {
+      const e = event.event;
+      switch (e.kind) {
+        case 'dataset':
+          return `  dataset ${e.name}: ${e.trainCount} train, ${e.testCount} test images`;
+        case 'start':
+          return `  ${e.epochs} epochs × ${e.stepsPerEpoch} steps = ${e.totalSteps} steps`;
+        case 'progress':
+          return `  step ${e.step + 1} epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)} lr ${e.lr.toPrecision(3)} ${e.imagesPerSec.toFixed(1)} img/s eta ${Math.round(e.etaSec)} s`;
+        case 'evaluation':
+          return `  eval after epoch ${e.evaluation.epoch + 1}: top-1 ${percent(e.evaluation.top1)}`;
+        case 'epoch':
+          return `  epoch ${e.epoch + 1} done, ${e.liveTensors} live tensors`;
+        case 'paused':
+          return `  paused at step ${e.step}`;
+      }
+    }
+  }
+}
+
+function printSummary(results: ResultsFile): void {
+  for (const run of results.runs) {
+    const classes = run.perClass.map((c) => `${c.class} ${percent(c.correct / Math.max(c.total, 1))}`).join(', ');
+    console.log(`${run.configHash.slice(0, 12)} seed ${run.seed}: top-1 ${percent(run.top1)} | ${classes}`);
+  }
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/**
+ * An image classification dataset held in memory as uint8 pixels (NHWC) and
+ * labels. Every source (generated, Fashion-MNIST, CIFAR, image folders) ends
+ * up in this form before the engine sees it.
+ */
+import { sha256Hex } from '../util/hash';
+
+export interface Split {
+  /** count × height × width × channels, row-major (NHWC). */
+  images: Uint8Array;
+  labels: Uint16Array;
+  count: number;
+}
+
+export interface Dataset {
+  name: string;
+  classNames: string[];
+  /** [height, width, channels] */
+  shape: [number, number, number];
+  train: Split;
+  test: Split;
+}
+
+export interface DatasetIdentity {
+  name: string;
+  classNames: string[];
+  testCount: number;
+  contentHash: string;
+}
+
+export async function datasetIdentity(dataset: Dataset): Promise<DatasetIdentity> {
+  const { train, test } = dataset;
+  const header = JSON.stringify({ name: dataset.name, classNames: dataset.classNames, shape: dataset.shape });
+  const contentHash = await sha256Hex([new TextEncoder().encode(header), train.images, train.labels, test.images, test.labels]);
+  return { name: dataset.name, classNames: dataset.classNames, testCount: test.count, contentHash };
+}
+
+/**
+ * Per-channel mean and standard deviation of the training pixels in [0, 1],
+ * the normalisation torchvision recipes apply after augmentation.
+ */
+export function channelStatistics(dataset: Dataset): { mean: number[]; std: number[] } {
+  const channels = dataset.shape[2];
+  const sum = new Float64Array(channels);
+  const sumSq = new Float64Array(channels);
+  const { images } = dataset.train;
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i]! / 255;
+    const c = i % channels;
+    sum[c]! += v;
+    sumSq[c]! += v * v;
+  }
+  const n = images.length / channels;
+  const mean = Array.from(sum, (s) => s / n);
+  // A constant channel would divide by zero; 1 leaves it merely centred.
+  const std = Array.from(sumSq, (s, c) => Math.sqrt(Math.max(s / n - mean[c]! ** 2, 0)) || 1);
+  return { mean, std };
+}

@@ -1,0 +1,66 @@
+/**
+ * From uint8 pixels in memory to normalised, augmented batches on the GPU.
+ * The crop (and flip) of a whole batch is one cropAndResize call with boxes
+ * drawn on the CPU from the run's generator; normalisation follows, as in
+ * torchvision where ToTensor/Normalize come after the crop.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { channelStatistics, type Dataset, type Split } from '../data/dataset';
+
+export interface Batch {
+  x: tf.Tensor4D;
+  labels: tf.Tensor1D;
+}
+
+export class BatchLoader {
+  private readonly pixels: Float32Array;
+  private readonly labels: Int32Array;
+  private readonly boxIndices: tf.Tensor1D;
+  private readonly mean: tf.Tensor1D;
+  private readonly std: tf.Tensor1D;
+  private readonly imageSize: number;
+
+  constructor(
+    private readonly dataset: Dataset,
+    readonly batchSize: number,
+  ) {
+    const [h, w, c] = dataset.shape;
+    this.imageSize = h * w * c;
+    // Reused every batch: fixed shapes keep the GPU's compiled pipelines warm.
+    this.pixels = new Float32Array(batchSize * this.imageSize);
+    this.labels = new Int32Array(batchSize);
+    const { mean, std } = channelStatistics(dataset);
+    this.boxIndices = tf.keep(tf.range(0, batchSize, 1, 'int32'));
+    this.mean = tf.keep(tf.tensor1d(mean.map((m) => m * 255)));
+    this.std = tf.keep(tf.tensor1d(std.map((s) => s * 255)));
+  }
+
+  /**
+   * A batch of `split`'s images at `indices` (exactly batchSize of them),
+   * cropped to `boxes` ([y1, x1, y2, x2] per image, normalised) when given.
+   */
+  batch(split: Split, indices: ArrayLike<number>, boxes: Float32Array | null): Batch {
+    if (indices.length !== this.batchSize) throw new Error(`a batch needs ${this.batchSize} indices, got ${indices.length}`);
+    const [h, w, c] = this.dataset.shape;
+    for (let i = 0; i < this.batchSize; i++) {
+      const index = indices[i]!;
+      const source = split.images.subarray(index * this.imageSize, (index + 1) * this.imageSize);
+      this.pixels.set(source, i * this.imageSize);
+      this.labels[i] = split.labels[index]!;
+    }
+    return tf.tidy(() => {
+      let x = tf.tensor4d(this.pixels, [this.batchSize, h, w, c]);
+      if (boxes) x = tf.image.cropAndResize(x, tf.tensor2d(boxes, [this.batchSize, 4]), this.boxIndices, [h, w], 'bilinear', 0);
+      return {
+        x: tf.div(tf.sub(x, this.mean), this.std) as tf.Tensor4D,
+        labels: tf.tensor1d(this.labels, 'int32'),
+      };
+    });
+  }
+
+  dispose(): void {
+    this.boxIndices.dispose();
+    this.mean.dispose();
+    this.std.dispose();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The results file: what the workbench exports, the headless runner writes
+ * and volunteers upload. One schema, checked at every boundary (worker →
+ * page, file import, upload), including the arithmetic a forged or truncated
+ * file would get wrong.
+ */
+import { z } from 'zod';
+import { configHash, ConfigError, parseWith, runConfigSchema } from './config';
+import { studySpecSchema } from './study';
+
+export const RESULTS_SCHEMA = 'classwise.results/1';
+
+const count = z.number().int().nonnegative();
+
+export const perClassSchema = z.array(z.strictObject({ class: z.string(), correct: count, total: count }));
+
+export const evaluationSchema = z.strictObject({
+  epoch: count,
+  step: count,
+  top1: z.number().min(0).max(1),
+  perClass: perClassSchema,
+});
+
+export const historyEntrySchema = z.strictObject({
+  step: count,
+  epoch: count,
+  loss: z.number(),
+  lr: z.number().nonnegative(),
+  imagesPerSec: z.number().nonnegative(),
+});
+
+export const environmentSchema = z.strictObject({
+  backend: z.enum(['webgpu', 'webgl', 'cpu']),
+  adapter: z
+    .strictObject({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), shaderF16: z.boolean() })
+    .nullable(),
+  fallbacks: z.array(z.strictObject({ backend: z.string(), reason: z.string() })),
+  browser: z.string(),
+  tfjsVersion: z.string(),
+});
+
+export const datasetIdentitySchema = z.strictObject({
+  name: z.string(),
+  classNames: z.array(z.string()).min(2),
+  testCount: count,
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest'),
+});
+
+export const runResultSchema = z
+  .strictObject({
+    config: runConfigSchema,
+    configHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest'),
+    seed: z.number().int().nonnegative(),
+    environment: environmentSchema,
+    dataset: datasetIdentitySchema,
+    top1: z.number().min(0).max(1),
+    perClass: perClassSchema,
+    confusion: z.array(z.array(count)),
+    evaluations: z.array(evaluationSchema),
+    history: z.array(historyEntrySchema),
+    steps: count,
+    startedAt: z.iso.datetime(),
+    wallTimeSec: z.number().nonnegative(),
+  })
+  .superRefine((run, ctx) => {
+    const classes = run.dataset.classNames.length;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (run.perClass.length !== classes) issue(['perClass'], `has ${run.perClass.length} entries for ${classes} classes`);
+    const total = run.perClass.reduce((n, c) => n + c.total, 0);
+    if (total !== run.dataset.testCount) issue(['perClass'], `totals add up to ${total}, not the ${run.dataset.testCount} test images`);
+    run.perClass.forEach((c, k) => {
+      if (c.correct > c.total) issue(['perClass', k, 'correct'], `${c.correct} correct out of ${c.total}`);
+      if (c.class !== run.dataset.classNames[k]) issue(['perClass', k, 'class'], `is "${c.class}", expected "${run.dataset.classNames[k]}"`);
+      const row = run.confusion[k];
+      if (!row || row.length !== classes) return issue(['confusion', k], `must have ${classes} entries`);
+      if (row[k] !== c.correct) issue(['confusion', k, k], `diagonal ${row[k]} differs from perClass correct ${c.correct}`);
+      const rowSum = row.reduce((a, b) => a + b, 0);
+      if (rowSum !== c.total) issue(['confusion', k], `row sums to ${rowSum}, perClass total is ${c.total}`);
+    });
+    if (run.confusion.length !== classes) issue(['confusion'], `has ${run.confusion.length} rows for ${classes} classes`);
+    const correct = run.perClass.reduce((n, c) => n + c.correct, 0);
+    if (total > 0 && Math.abs(correct / total - run.top1) > 1e-9) issue(['top1'], `${run.top1} differs from the per-class counts (${correct}/${total})`);
+  });
+
+export const resultsFileSchema = z.strictObject({
+  schema: z.literal(RESULTS_SCHEMA),
+  createdAt: z.iso.datetime(),
+  study: studySpecSchema,
+  runs: z.array(runResultSchema),
+});
+
+export type RunResult = z.output<typeof runResultSchema>;
+export type ResultsFile = z.output<typeof resultsFileSchema>;
+export type Evaluation = z.output<typeof evaluationSchema>;
+export type HistoryEntry = z.output<typeof historyEntrySchema>;
+export type Environment = z.output<typeof environmentSchema>;
+
+/**
+ * Parses and checks a results file: the schema, each run's arithmetic, and
+ * that every configHash is the hash of its config (a hand-edited config
+ * would otherwise be pooled under the wrong identity).
+ */
+export async function parseResultsFile(value: unknown): Promise<ResultsFile> {
+  const results = parseWith(resultsFileSchema, value, 'results file');
+  const mismatched: string[] = [];
+  for (const [i, run] of results.runs.entries()) {
+    if ((await configHash(run.config)) !== run.configHash) mismatched.push(`runs.${i}.configHash: does not match the run's config`);
+  }
+  if (mismatched.length) throw new ConfigError('results file', mismatched);
+  return results;
+}
+
+export async function parseRunResult(value: unknown): Promise<RunResult> {
+  const run = parseWith(runResultSchema, value, 'run result');
+  if ((await configHash(run.config)) !== run.configHash) throw new ConfigError('run result', ["configHash: does not match the run's config"]);
+  return run;
+}

@@ -1,0 +1,169 @@
+/**
+ * Runs in the test page. Browser tests call these through page.evaluate: the
+ * worker ones drive the real engine worker over comlink; the others run engine
+ * code on the page's own WebGPU device, where a test needs its internals.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { startEngine, eventSink } from '../../workers/client';
+import type { RunEvent, RunRequest } from '../../workers/api';
+import { selectBackend, type BackendName } from '../../src/engine/backend';
+import { addBatchNorm, batchNorm, conv2d, crossEntropy, dense, ParameterStore } from '../../src/engine/layers';
+import { Sgd, trainStep } from '../../src/engine/optimizer';
+import { createResNet } from '../../src/engine/resnet';
+import { buildArchitecture } from '../../src/model/architecture';
+import { parseRunConfig, type RunConfigInput } from '../../src/study/config';
+import { Rng } from '../../src/util/rng';
+
+export interface WorkerRunReport {
+  backend: Awaited<ReturnType<typeof selectBackend>>;
+  result: unknown;
+  error: string | null;
+  events: (RunEvent & { at: number })[];
+  memoryBefore: number;
+  memoryAfter: number;
+}
+
+export interface ControlScript {
+  /** After the first progress event: pause, wait this long, then resume. */
+  pauseForMs?: number;
+  /** After the first progress event: cancel. */
+  cancel?: boolean;
+}
+
+async function runInWorker(request: RunRequest, script: ControlScript = {}, backend: BackendName = 'webgpu'): Promise<WorkerRunReport> {
+  const { engine, terminate } = startEngine();
+  try {
+    const report = await engine.init(backend);
+    const memoryBefore = (await engine.memory()).numTensors;
+    const events: WorkerRunReport['events'] = [];
+    let controlled = false;
+    const onEvent = (event: RunEvent) => {
+      events.push({ ...event, at: performance.now() });
+      if (event.kind !== 'progress' || controlled) return;
+      controlled = true;
+      if (script.cancel) void engine.cancel();
+      if (script.pauseForMs !== undefined) {
+        void engine.pause();
+        setTimeout(() => void engine.resume(), script.pauseForMs);
+      }
+    };
+    let result: unknown = null;
+    let error: string | null = null;
+    try {
+      result = await engine.run(request, eventSink(onEvent));
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    return { backend: report, result, error, events, memoryBefore, memoryAfter: (await engine.memory()).numTensors };
+  } finally {
+    terminate();
+  }
+}
+
+interface TorchCase {
+  name: string;
+  hyper: { lr: number; momentum: number; nesterov: boolean; weightDecay: number; decayNormAndBias: boolean; bnMomentumTorch: number; steps: number };
+  batches: { xNHWC: number[][][][]; labels: number[] }[];
+  init: Record<string, unknown>;
+}
+
+const FIXTURE_NAMES: Record<string, string> = {
+  'conv.kernel': 'conv.weight',
+  'bn.gamma': 'bn.weight',
+  'bn.beta': 'bn.bias',
+  'bn.movingMean': 'bn.running_mean',
+  'bn.movingVarianceUnbiased': 'bn.running_var',
+  'dense.kernel': 'fc.weight',
+  'dense.bias': 'fc.bias',
+};
+
+/**
+ * The PyTorch reference network (conv3x3 → BN → ReLU → global mean → linear)
+ * built from the engine's own layers, trained by its own SGD.
+ */
+async function torchReference(kase: TorchCase): Promise<{ losses: number[]; final: Record<string, number[]>; evalLogits: number[]; leaked: number }> {
+  await selectBackend('webgpu');
+  const before = tf.memory().numTensors;
+  const tensor = (key: string) => tf.tensor(kase.init[key] as number[]);
+  const store = new ParameterStore();
+  const conv = { name: 'conv', inChannels: 1, outChannels: 4, kernel: 3, stride: 1, padding: 1 };
+  const bn = { name: 'bn', channels: 4 };
+  store.addParam('conv.weight', 'conv-kernel', tensor('conv.kernel'));
+  addBatchNorm(store, bn);
+  store.param('bn.weight').assign(tensor('bn.gamma'));
+  store.param('bn.bias').assign(tensor('bn.beta'));
+  store.buffer('bn.running_mean').assign(tensor('bn.movingMean'));
+  store.buffer('bn.running_var').assign(tensor('bn.movingVarianceUnbiased'));
+  store.addParam('fc.weight', 'fc-kernel', tensor('dense.kernel'));
+  store.addParam('fc.bias', 'fc-bias', tensor('dense.bias'));
+  const forward = (x: tf.Tensor4D, training: boolean) =>
+    tf.tidy(() => {
+      const h = tf.relu(batchNorm(store, bn, conv2d(store, conv, x), { training, bnMomentum: kase.hyper.bnMomentumTorch }));
+      return dense(store, 'fc', tf.mean(h, [1, 2]) as tf.Tensor2D);
+    });
+  const { lr, momentum, nesterov, weightDecay, decayNormAndBias } = kase.hyper;
+  const sgd = new Sgd(store, { lr, momentum, nesterov, weightDecay, decayNormAndBias });
+  const batches = kase.batches.map((b) => ({ x: tf.tensor4d(b.xNHWC), labels: tf.tensor1d(b.labels, 'int32') }));
+  const losses: number[] = [];
+  for (let step = 0; step < kase.hyper.steps; step++) {
+    const batch = batches[step % batches.length]!;
+    const loss = trainStep(store, sgd, () => crossEntropy(forward(batch.x, true), batch.labels), lr);
+    losses.push((await loss.data())[0]!);
+    loss.dispose();
+  }
+  const final: Record<string, number[]> = {};
+  for (const [fixtureName, name] of Object.entries(FIXTURE_NAMES)) {
+    const v = store.params.get(name) ?? store.buffer(name);
+    final[fixtureName] = Array.from(await v.data());
+  }
+  const logits = forward(batches[0]!.x, false);
+  const evalLogits = Array.from(await logits.data());
+  tf.dispose([logits, ...batches.flatMap((b) => [b.x, b.labels])]);
+  sgd.dispose();
+  store.dispose();
+  return { losses, final, evalLogits, leaked: tf.memory().numTensors - before };
+}
+
+/** One training step of a full-depth ResNet on the page's WebGPU device. */
+async function resnetStep(configInput: RunConfigInput, batchSize: number): Promise<{
+  backend: string; params: number; layers: number; lossBefore: number; lossAfter: number; changed: number; leaked: number; ms: number;
+}> {
+  const backend = await selectBackend('webgpu');
+  const config = parseRunConfig(configInput);
+  const before = tf.memory().numTensors;
+  const size = config.dataset.size;
+  const channels = config.dataset.channels;
+  const spec = buildArchitecture(config.model, [size, size, channels], config.dataset.classes);
+  const net = createResNet(spec, Rng.fromSeed(0, 'init'));
+  const sgd = new Sgd(net.store, config.training.optimizer);
+  const x = tf.randomNormal([batchSize, size, size, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % config.dataset.classes), 'int32');
+  const mode = { training: true, bnMomentum: 0.1 };
+  const loss = () => crossEntropy(net.forward(x, mode), labels);
+  const firstWeight = net.store.param('conv1.weight');
+  const w0 = await firstWeight.data();
+  const t0 = performance.now();
+  const l0 = trainStep(net.store, sgd, loss, config.training.optimizer.lr);
+  const lossBefore = (await l0.data())[0]!;
+  const ms = performance.now() - t0;
+  const w1 = await firstWeight.data();
+  const l1 = tf.tidy(loss);
+  const lossAfter = (await l1.data())[0]!;
+  let changed = 0;
+  for (let i = 0; i < w0.length; i++) if (w0[i] !== w1[i]) changed++;
+  tf.dispose([l0, l1, x, labels]);
+  sgd.dispose();
+  const params = [...net.store.params.values()].reduce((n, p) => n + p.size, 0);
+  net.dispose();
+  return { backend: backend.backend, params, layers: spec.blocks.length, lossBefore, lossAfter, changed, leaked: tf.memory().numTensors - before, ms };
+}
+
+const harness = { runInWorker, torchReference, resnetStep, selectBackend };
+
+declare global {
+  interface Window {
+    harness?: typeof harness;
+  }
+}
+
+window.harness = harness;

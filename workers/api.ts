@@ -1,0 +1,35 @@
+/**
+ * The one API between the page and the engine worker. Both sides import these
+ * types: the worker implements EngineApi, the page holds a comlink Remote of
+ * it. Everything crossing it is structured-cloneable, and run results are
+ * validated against the results schema on both sides.
+ */
+import type { BackendName, BackendReport } from '../src/engine/backend';
+import type { TrainingEvent } from '../src/engine/train';
+import type { RunConfigInput } from '../src/study/config';
+import type { RunResult } from '../src/study/results';
+
+export type { BackendName, BackendReport, TrainingEvent, RunResult };
+
+export interface RunRequest {
+  config: RunConfigInput;
+  seed: number;
+}
+
+export type RunEvent = TrainingEvent | { kind: 'dataset'; name: string; trainCount: number; testCount: number };
+
+export interface MemoryReport {
+  numTensors: number;
+  numBytes: number;
+}
+
+export interface EngineApi {
+  /** Starts a backend (webgpu unless told otherwise), falling back as needed. */
+  init(backend?: BackendName): Promise<BackendReport>;
+  /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */
+  run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  memory(): MemoryReport;
+}

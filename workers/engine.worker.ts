@@ -1,0 +1,67 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: owns TensorFlow.js and the GPU. The page talks to it
+ * only through EngineApi (comlink), so the UI stays responsive while a step
+ * runs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expose } from 'comlink';
+import { selectBackend, type BackendReport } from '../src/engine/backend';
+import { train } from '../src/engine/train';
+import { loadDataset } from '../src/data/load';
+import { datasetIdentity } from '../src/data/dataset';
+import { configHash, parseRunConfig } from '../src/study/config';
+import { parseRunResult } from '../src/study/results';
+import { RunControl } from '../src/training/control';
+import type { EngineApi, RunEvent, RunRequest } from './api';
+
+let backend: BackendReport | null = null;
+let control: RunControl | null = null;
+
+const engine: EngineApi = {
+  async init(requested) {
+    backend = await selectBackend(requested);
+    return backend;
+  },
+
+  async run(request: RunRequest, onEvent: (event: RunEvent) => void) {
+    if (control) throw new Error('a run is already in progress in this worker');
+    const config = parseRunConfig(request.config);
+    backend ??= await selectBackend();
+    const runControl = (control = new RunControl());
+    try {
+      const startedAt = new Date();
+      const dataset = loadDataset(config.dataset);
+      onEvent({ kind: 'dataset', name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count });
+      const outcome = await train(config, request.seed, dataset, runControl, onEvent);
+      return await parseRunResult({
+        config,
+        configHash: await configHash(config),
+        seed: request.seed,
+        environment: {
+          backend: backend.backend,
+          adapter: backend.adapter,
+          fallbacks: backend.fallbacks,
+          browser: backend.userAgent,
+          tfjsVersion: backend.tfjsVersion,
+        },
+        dataset: await datasetIdentity(dataset),
+        ...outcome,
+        startedAt: startedAt.toISOString(),
+        wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
+      });
+    } finally {
+      control = null;
+    }
+  },
+
+  pause: () => control?.pause(),
+  resume: () => control?.resume(),
+  cancel: () => control?.cancel(),
+  memory: () => {
+    const { numTensors, numBytes } = tf.memory();
+    return { numTensors, numBytes };
+  },
+};
+
+expose(engine);
