@@ -28,13 +28,14 @@ export class ParameterStore {
   readonly buffers = new Map<string, tf.Variable>();
   private readonly prefix = `net${nextStoreId++}/`;
 
+  /** Takes ownership of `initial`: the variable keeps its data, the tensor is disposed. */
   addParam(name: string, role: ParameterRole, initial: tf.Tensor): void {
-    this.params.set(name, tf.variable(initial, true, this.prefix + name));
+    this.params.set(name, ownedVariable(initial, true, this.prefix + name));
     this.roles.set(name, role);
   }
 
   addBuffer(name: string, initial: tf.Tensor): void {
-    this.buffers.set(name, tf.variable(initial, false, this.prefix + name));
+    this.buffers.set(name, ownedVariable(initial, false, this.prefix + name));
   }
 
   param(name: string): tf.Variable {
@@ -55,6 +56,16 @@ export class ParameterStore {
     this.params.clear();
     this.buffers.clear();
   }
+}
+
+/**
+ * tf.variable shares the initial tensor's data but leaves the tensor itself
+ * alive; without this dispose every variable would leak one tensor.
+ */
+export function ownedVariable(initial: tf.Tensor, trainable: boolean, name?: string): tf.Variable {
+  const v = tf.variable(initial, trainable, name);
+  initial.dispose();
+  return v;
 }
 
 function required(map: Map<string, tf.Variable>, name: string): tf.Variable {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../study/config';
-import type { ParameterStore } from './layers';
+import { ownedVariable, type ParameterStore } from './layers';
 
 export class Sgd {
   /** Momentum buffers by parameter name; they start at zero, as torch's first step implies. */
@@ -16,7 +16,7 @@ export class Sgd {
     private readonly config: OptimizerConfig,
   ) {
     if (config.momentum > 0) {
-      for (const [name, p] of store.params) this.buffers.set(name, tf.variable(tf.zerosLike(p), false));
+      for (const [name, p] of store.params) this.buffers.set(name, ownedVariable(tf.zerosLike(p), false));
     }
   }
 

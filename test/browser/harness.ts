@@ -90,10 +90,12 @@ async function torchReference(kase: TorchCase): Promise<{ losses: number[]; fina
   const bn = { name: 'bn', channels: 4 };
   store.addParam('conv.weight', 'conv-kernel', tensor('conv.kernel'));
   addBatchNorm(store, bn);
-  store.param('bn.weight').assign(tensor('bn.gamma'));
-  store.param('bn.bias').assign(tensor('bn.beta'));
-  store.buffer('bn.running_mean').assign(tensor('bn.movingMean'));
-  store.buffer('bn.running_var').assign(tensor('bn.movingVarianceUnbiased'));
+  tf.tidy(() => {
+    store.param('bn.weight').assign(tensor('bn.gamma'));
+    store.param('bn.bias').assign(tensor('bn.beta'));
+    store.buffer('bn.running_mean').assign(tensor('bn.movingMean'));
+    store.buffer('bn.running_var').assign(tensor('bn.movingVarianceUnbiased'));
+  });
   store.addParam('fc.weight', 'fc-kernel', tensor('dense.kernel'));
   store.addParam('fc.bias', 'fc-bias', tensor('dense.bias'));
   const forward = (x: tf.Tensor4D, training: boolean) =>
