@@ -5,6 +5,7 @@ export default defineConfig({
   build: { target: 'es2022' },
   server: { host: '127.0.0.1' },
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         extends: true,
