@@ -92,6 +92,9 @@ export function sampleTranslation(rng: Rng, padding: number): { dy: number; dx: 
  * `sampleTranslation`; none for no crop), then, when flipping is on, one
  * float for the flip. The same seed therefore gives the same boxes.
  */
+/** In pixels: moves no sample by more than 1/5000 of a pixel, far above float32 rounding at 1,000 px. */
+const EDGE_INSET = 2e-4;
+
 export function cropBoxes(
   rng: Rng,
   augmentation: AugmentationConfig,
@@ -114,10 +117,15 @@ export function cropBoxes(
         crop.kind === 'resized'
           ? sampleResizedCrop(rng, imageHeight, imageWidth, [crop.scale, 1], crop.ratio)
           : translatedWindow(sampleTranslation(rng, crop.padding), imageHeight, imageWidth);
-      y1 = toY(window.top);
-      x1 = toX(window.left);
-      y2 = toY(window.top + window.height - 1);
-      x2 = toX(window.left + window.width - 1);
+      // Inset by a hair: cropAndResize fills any sample outside [0, H-1] with
+      // zeros, and float32 rounding would otherwise push a window's edge
+      // samples (at exactly 0 or H-1) outside, blacking out an edge row.
+      const insetY = window.height > 1 ? EDGE_INSET : 0;
+      const insetX = window.width > 1 ? EDGE_INSET : 0;
+      y1 = toY(window.top + insetY);
+      x1 = toX(window.left + insetX);
+      y2 = toY(window.top + window.height - 1 - insetY);
+      x2 = toX(window.left + window.width - 1 - insetX);
     }
     // cropAndResize mirrors a box whose x1 > x2.
     if (augmentation.flip && rng.float() < 0.5) [x1, x2] = [x2, x1];

@@ -6,7 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { startEngine, eventSink } from '../../workers/client';
 import type { RunEvent, RunRequest } from '../../workers/api';
+import { cropBoxes } from '../../src/augment/crop';
+import { channelStatistics } from '../../src/data/dataset';
+import { loadDataset } from '../../src/data/load';
 import { selectBackend, type BackendName } from '../../src/engine/backend';
+import { BatchLoader } from '../../src/engine/batches';
 import { addBatchNorm, batchNorm, conv2d, crossEntropy, dense, ParameterStore } from '../../src/engine/layers';
 import { Sgd, trainStep } from '../../src/engine/optimizer';
 import { createResNet } from '../../src/engine/resnet';
@@ -160,7 +164,23 @@ async function resnetStep(configInput: RunConfigInput, batchSize: number): Promi
   return { backend: backend.backend, params, layers: spec.blocks.length, lossBefore, lossAfter, changed, leaked: tf.memory().numTensors - before, ms };
 }
 
-const harness = { runInWorker, torchReference, resnetStep, selectBackend };
+/** A batch through the engine's loader with the given augmentation, and what went in. */
+async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmentation: RunConfigInput['augmentation'], seed: number) {
+  await selectBackend('webgpu');
+  const config = parseRunConfig({ model: { arch: 'resnet20' }, dataset: datasetConfig, augmentation, training: { epochs: 1, batchSize: 8, optimizer: { lr: 0.1 } } });
+  const dataset = loadDataset(config.dataset);
+  const [h, w] = dataset.shape;
+  const loader = new BatchLoader(dataset, 8);
+  const indices = Array.from({ length: 8 }, (_, i) => i);
+  const boxes = cropBoxes(Rng.fromSeed(seed, 'augment'), config.augmentation, 8, h, w);
+  const batch = loader.batch(dataset.train, indices, boxes);
+  const output = Array.from(await batch.x.data());
+  tf.dispose([batch.x, batch.labels]);
+  loader.dispose();
+  return { boxes: Array.from(boxes), shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
+}
+
+const harness = { runInWorker, torchReference, resnetStep, augmentedBatch, selectBackend };
 
 declare global {
   interface Window {
