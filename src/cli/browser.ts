@@ -19,19 +19,18 @@ export interface ChromiumOptions {
   webgpu?: boolean;
 }
 
-export function chromiumArgs(userDataDir: string, { hardwareGpu = false, webgpu = true }: ChromiumOptions = {}): string[] {
+/** Chromium's flags; playwright adds --headless and the fresh --user-data-dir. */
+export function chromiumArgs({ hardwareGpu = false, webgpu = true }: ChromiumOptions = {}): string[] {
   const gpu = hardwareGpu
     ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist']
     : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-fallback-to-gl-for-testing'];
   return [
-    '--headless=new',
     '--no-sandbox',
     ...(webgpu ? gpu : ['--disable-features=WebGPU,Vulkan']),
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
     '--no-first-run',
-    `--user-data-dir=${userDataDir}`,
   ];
 }
 
@@ -45,7 +44,8 @@ export async function startServer(root: string, port = 0): Promise<ViteDevServer
     root,
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'warn',
-    server: { host: '127.0.0.1', port, strictPort: false },
+    // Headless runs and tests want a fixed app: no reloads when a file changes under them.
+    server: { host: '127.0.0.1', port, strictPort: false, hmr: false, watch: null },
   });
   await server.listen();
   return server;
@@ -64,10 +64,9 @@ export function serverUrl(server: ViteDevServer): string {
  */
 export async function launchChromium(options: ChromiumOptions = {}): Promise<HeadlessChromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'classwise-chromium-'));
-  const args = chromiumArgs(userDataDir, options).filter((a) => !a.startsWith('--user-data-dir'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(options) });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });
     throw new Error(`could not start Chromium at ${CHROMIUM_PATH} (install it with: apt-get install -y chromium)\n${String(error)}`);

@@ -1,0 +1,383 @@
+/**
+ * The workbench's controller: owns the engine worker, runs a study through
+ * runStudy, and holds everything the page shows as one immutable state
+ * snapshot. UI components render that state and call the intents below
+ * (select, load, run, pause, resume, cancel, export); they never talk to the
+ * worker themselves. No TensorFlow.js here: it lives in the worker only.
+ */
+import { startEngine, type EngineHandle } from '../../workers/client';
+import type { BackendReport, RunEvent } from '../../workers/api';
+import { PRESETS, isPresetName, type PresetName } from '../study/presets';
+import { parseStudySpec, planRuns, type StudySpec } from '../study/study';
+import type { ResultsFile, RunResult } from '../study/results';
+import { canonicalJson } from '../util/hash';
+import { runStudy, type StudyEvent } from './study-runner';
+
+export type StudySource = { kind: 'preset'; name: PresetName } | { kind: 'file'; fileName: string };
+
+export interface PlannedRunView {
+  label: string;
+  seed: number;
+  /** The run whose config is spec.baseline: what the other runs of its seed are compared against. */
+  baseline: boolean;
+}
+
+export interface SelectedStudy {
+  source: StudySource;
+  spec: StudySpec;
+  planned: PlannedRunView[];
+}
+
+export type BackendState =
+  | { status: 'starting' }
+  | { status: 'ready'; report: BackendReport }
+  | { status: 'failed'; message: string };
+
+export type RunStatus = 'planned' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface LossPoint {
+  /** Steps done when the loss was read (1-based). */
+  step: number;
+  loss: number;
+}
+
+export interface RunProgress {
+  loss: number;
+  lr: number;
+  imagesPerSec: number;
+  etaSec: number;
+  /** 0-based epoch of the latest step. */
+  epoch: number;
+}
+
+export interface RunView extends PlannedRunView {
+  index: number;
+  status: RunStatus;
+  epochs: number | null;
+  totalSteps: number | null;
+  stepsDone: number;
+  latest: RunProgress | null;
+  losses: LossPoint[];
+  evaluation: { epoch: number; top1: number } | null;
+  /** Wall-clock start (performance.now()), for the study ETA. */
+  startedAt: number | null;
+  result: RunResult | null;
+}
+
+export type StudyPhase = 'idle' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'finished' | 'cancelled' | 'failed';
+
+export interface WorkbenchState {
+  backend: BackendState;
+  study: SelectedStudy | null;
+  /** Why the last study the user chose was refused. */
+  studyError: string | null;
+  phase: StudyPhase;
+  runs: RunView[];
+  /** Index of the run in progress (or the last one that was). */
+  current: number | null;
+  /** Rough seconds left for the whole study: this run's ETA plus the runs still to go. */
+  studyEtaSec: number | null;
+  /** A run that failed (not a cancel), as the worker reported it. */
+  error: string | null;
+  /** The results file, once every planned run has finished. */
+  results: ResultsFile | null;
+}
+
+export type Download = (fileName: string, blob: Blob) => void;
+
+/** Thrown into runStudy from its own event callback, so no further run starts after a cancel. */
+class StudyCancelled extends Error {
+  constructor() {
+    super('the study was cancelled');
+    this.name = 'StudyCancelled';
+  }
+}
+
+const ACTIVE: readonly StudyPhase[] = ['running', 'pausing', 'paused', 'cancelling'];
+
+export function isActive(phase: StudyPhase): boolean {
+  return ACTIVE.includes(phase);
+}
+
+export class Workbench {
+  private handle: EngineHandle | null = null;
+  private listeners = new Set<(state: WorkbenchState) => void>();
+  private wantPaused = false;
+  private wantCancel = false;
+  private current: WorkbenchState;
+
+  constructor(
+    private readonly start: () => EngineHandle = startEngine,
+    private readonly download: Download = downloadWithLink,
+  ) {
+    const first = Object.keys(PRESETS)[0];
+    this.current = {
+      backend: { status: 'starting' },
+      study: first && isPresetName(first) ? presetStudy(first) : null,
+      studyError: null,
+      phase: 'idle',
+      runs: [],
+      current: null,
+      studyEtaSec: null,
+      error: null,
+      results: null,
+    };
+  }
+
+  get state(): WorkbenchState {
+    return this.current;
+  }
+
+  /** Calls `listener` now and on every change; returns the unsubscribe function. */
+  subscribe(listener: (state: WorkbenchState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.current);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts the worker and its backend (WebGPU, or the fallback it reports). */
+  async init(): Promise<void> {
+    if (this.handle) return;
+    try {
+      this.handle = this.start();
+      const report = await this.handle.engine.init('webgpu');
+      this.set({ backend: { status: 'ready', report } });
+    } catch (error) {
+      this.set({ backend: { status: 'failed', message: messageOf(error) } });
+    }
+  }
+
+  dispose(): void {
+    this.handle?.terminate();
+    this.handle = null;
+    this.listeners.clear();
+  }
+
+  selectPreset(name: string): void {
+    if (isActive(this.current.phase)) return;
+    if (!isPresetName(name)) {
+      this.set({ study: null, studyError: `there is no preset named "${name}"` });
+      return;
+    }
+    this.set({ ...idleStudy(), study: presetStudy(name), studyError: null });
+  }
+
+  /** A study spec file's text: refused (with every bad field named) unless it is valid JSON and a valid spec. */
+  loadSpecFile(fileName: string, text: string): void {
+    if (isActive(this.current.phase)) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.set({ ...idleStudy(), study: null, studyError: `${fileName} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
+    try {
+      this.set({ ...idleStudy(), study: selectedStudy({ kind: 'file', fileName }, parseStudySpec(value)), studyError: null });
+    } catch (error) {
+      this.set({ ...idleStudy(), study: null, studyError: `${fileName} was refused: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  get canRun(): boolean {
+    const { backend, study, phase } = this.current;
+    return backend.status === 'ready' && study !== null && !isActive(phase);
+  }
+
+  /** Runs the selected study, one run after another, in the worker. */
+  async run(): Promise<void> {
+    const study = this.current.study;
+    if (!this.canRun || !study || !this.handle) return;
+    const { engine } = this.handle;
+    this.wantPaused = false;
+    this.wantCancel = false;
+    this.set({
+      ...idleStudy(),
+      phase: 'running',
+      runs: study.planned.map((p, index) => ({
+        ...p,
+        index,
+        status: 'planned',
+        epochs: null,
+        totalSteps: null,
+        stepsDone: 0,
+        latest: null,
+        losses: [],
+        evaluation: null,
+        startedAt: null,
+        result: null,
+      })),
+    });
+    try {
+      const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event));
+      this.set({ phase: 'finished', results, studyEtaSec: null });
+    } catch (error) {
+      const runs = this.current.runs.map((r) => (r.status === 'running' ? { ...r, status: this.wantCancel ? 'cancelled' : 'failed' } as RunView : r));
+      if (this.wantCancel && isCancel(error)) {
+        this.set({ phase: 'cancelled', runs, studyEtaSec: null });
+      } else {
+        this.set({ phase: 'failed', runs, studyEtaSec: null, error: messageOf(error) });
+      }
+    } finally {
+      this.wantPaused = false;
+      this.wantCancel = false;
+    }
+  }
+
+  pause(): void {
+    const { phase } = this.current;
+    if (phase !== 'running' || !this.handle) return;
+    this.wantPaused = true;
+    void this.handle.engine.pause();
+    this.set({ phase: 'pausing' });
+  }
+
+  resume(): void {
+    const { phase } = this.current;
+    if ((phase !== 'pausing' && phase !== 'paused') || !this.handle) return;
+    this.wantPaused = false;
+    void this.handle.engine.resume();
+    this.set({ phase: 'running' });
+  }
+
+  cancel(): void {
+    if (!isActive(this.current.phase) || this.current.phase === 'cancelling' || !this.handle) return;
+    this.wantCancel = true;
+    this.wantPaused = false;
+    void this.handle.engine.cancel();
+    this.set({ phase: 'cancelling' });
+  }
+
+  /** Downloads the results file (classwise-results-<name>.json); only once the study has finished. */
+  exportResults(): void {
+    const { results } = this.current;
+    if (!results || this.current.phase !== 'finished') return;
+    const blob = new Blob([JSON.stringify(results, null, 2)], { type: 'application/json' });
+    this.download(resultsFileName(results.study.name), blob);
+  }
+
+  private onStudyEvent(event: StudyEvent): void {
+    switch (event.kind) {
+      case 'backend':
+        this.set({ backend: { status: 'ready', report: event.report } });
+        return;
+      case 'run-start':
+        // Thrown back into runStudy, so a cancel that landed between two runs starts no new one.
+        if (this.wantCancel) throw new StudyCancelled();
+        this.updateRun(event.index, { status: 'running', startedAt: performance.now() });
+        this.set({ current: event.index });
+        return;
+      case 'run-event':
+        this.onRunEvent(event.index, event.event);
+        return;
+      case 'run-done': {
+        const { result } = event;
+        this.updateRun(event.index, {
+          status: 'done',
+          result,
+          stepsDone: result.steps,
+          totalSteps: this.current.runs[event.index]?.totalSteps ?? result.steps,
+          // The full history replaces the live points (one per read-back group).
+          losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
+          evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1 },
+        });
+        return;
+      }
+    }
+  }
+
+  private onRunEvent(index: number, event: RunEvent): void {
+    switch (event.kind) {
+      case 'dataset':
+        // The first event of a run, sent once the worker holds its run control:
+        // a pause or cancel asked for between two runs is repeated here.
+        if (this.wantCancel) void this.handle?.engine.cancel();
+        else if (this.wantPaused) void this.handle?.engine.pause();
+        return;
+      case 'start':
+        this.updateRun(index, { epochs: event.epochs, totalSteps: event.totalSteps, stepsDone: 0 });
+        return;
+      case 'progress': {
+        const run = this.current.runs[index];
+        if (!run) return;
+        const { loss, lr, imagesPerSec, etaSec, epoch, step } = event;
+        this.updateRun(index, {
+          stepsDone: step + 1,
+          latest: { loss, lr, imagesPerSec, etaSec, epoch },
+          losses: [...run.losses, { step: step + 1, loss }],
+        });
+        this.set({ studyEtaSec: this.estimateStudyEta(index, etaSec) });
+        return;
+      }
+      case 'evaluation':
+        this.updateRun(index, { evaluation: { epoch: event.evaluation.epoch, top1: event.evaluation.top1 } });
+        return;
+      case 'paused':
+        if (this.current.phase === 'pausing') this.set({ phase: 'paused' });
+        return;
+      case 'epoch':
+        return;
+    }
+  }
+
+  /** This run's ETA plus, for each run still to go, the mean wall time of the finished ones (or this run's own pace). */
+  private estimateStudyEta(index: number, etaSec: number): number {
+    const runs = this.current.runs;
+    const remaining = runs.length - index - 1;
+    const finished = runs.flatMap((r) => (r.result ? [r.result.wallTimeSec] : []));
+    const run = runs[index];
+    const thisRun = run?.startedAt != null ? (performance.now() - run.startedAt) / 1000 + etaSec : etaSec;
+    const perRun = finished.length ? finished.reduce((a, b) => a + b, 0) / finished.length : thisRun;
+    return etaSec + remaining * perRun;
+  }
+
+  private updateRun(index: number, patch: Partial<RunView>): void {
+    this.set({ runs: this.current.runs.map((r) => (r.index === index ? { ...r, ...patch } : r)) });
+  }
+
+  private set(patch: Partial<WorkbenchState>): void {
+    this.current = { ...this.current, ...patch };
+    for (const listener of this.listeners) listener(this.current);
+  }
+}
+
+function idleStudy(): Pick<WorkbenchState, 'phase' | 'runs' | 'current' | 'studyEtaSec' | 'error' | 'results'> {
+  return { phase: 'idle', runs: [], current: null, studyEtaSec: null, error: null, results: null };
+}
+
+function presetStudy(name: PresetName): SelectedStudy {
+  return selectedStudy({ kind: 'preset', name }, parseStudySpec(PRESETS[name]));
+}
+
+function selectedStudy(source: StudySource, spec: StudySpec): SelectedStudy {
+  const baseline = canonicalJson(spec.baseline);
+  const planned = planRuns(spec).map((run) => ({ label: run.label, seed: run.seed, baseline: canonicalJson(run.config) === baseline }));
+  return { source, spec, planned };
+}
+
+export function resultsFileName(studyName: string): string {
+  const safe = studyName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'study';
+  return `classwise-results-${safe}.json`;
+}
+
+function isCancel(error: unknown): boolean {
+  return error instanceof StudyCancelled || (error instanceof Error && (error.name === 'RunCancelled' || error.name === 'StudyCancelled'));
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}
+
+function downloadWithLink(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Give the browser a moment to start the download before the URL goes.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

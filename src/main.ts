@@ -1,0 +1,2 @@
+/** The workbench page's entry: defines the components; index.html holds <cw-app>. */
+import './ui/app';

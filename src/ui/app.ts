@@ -1,0 +1,120 @@
+/**
+ * The workbench page: owns the Workbench controller, re-renders on its state,
+ * and turns the components' intents into controller calls.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
+import { INTENT_EVENT, type Intent } from './intents';
+import './backend-status';
+import './study-picker';
+import './run-monitor';
+import './results-table';
+
+@customElement('cw-app')
+export class App extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      max-width: 72rem;
+      margin: 0 auto;
+      padding: 1.25rem 1rem 3rem;
+    }
+    header {
+      margin-bottom: 1rem;
+    }
+    h1 {
+      font-size: 1.5rem;
+      margin: 0;
+    }
+    header p {
+      margin: 0.25rem 0 0;
+      color: var(--cw-muted, #5b6578);
+    }
+    .stack {
+      display: grid;
+      gap: 1rem;
+    }
+    .columns {
+      display: grid;
+      grid-template-columns: minmax(18rem, 1fr) minmax(22rem, 1.6fr);
+      gap: 1rem;
+      align-items: start;
+    }
+    @media (max-width: 52rem) {
+      .columns {
+        grid-template-columns: 1fr;
+      }
+    }
+  `;
+
+  private readonly workbench = new Workbench();
+  private unsubscribe: (() => void) | null = null;
+  @state() private view: WorkbenchState = this.workbench.state;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = this.workbench.subscribe((s) => (this.view = s));
+    this.addEventListener(INTENT_EVENT, this.onIntent);
+    void this.workbench.init();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener(INTENT_EVENT, this.onIntent);
+    this.unsubscribe?.();
+    this.workbench.dispose();
+  }
+
+  private readonly onIntent = (event: CustomEvent<Intent>): void => {
+    event.stopPropagation();
+    const intent = event.detail;
+    const wb = this.workbench;
+    switch (intent.kind) {
+      case 'select-preset':
+        return wb.selectPreset(intent.name);
+      case 'load-spec':
+        return wb.loadSpecFile(intent.fileName, intent.text);
+      case 'run':
+        return void wb.run();
+      case 'pause':
+        return wb.pause();
+      case 'resume':
+        return wb.resume();
+      case 'cancel':
+        return wb.cancel();
+      case 'export':
+        return wb.exportResults();
+    }
+  };
+
+  override render() {
+    const s = this.view;
+    return html`
+      <header>
+        <h1>Classwise workbench</h1>
+        <p>Train small ResNets on your GPU and see how random crop and weight decay change accuracy class by class.</p>
+      </header>
+      <div class="stack">
+        <cw-backend-status .backend=${s.backend}></cw-backend-status>
+        <div class="columns">
+          <cw-study-picker .study=${s.study} .error=${s.studyError} ?locked=${isActive(s.phase)} ?canRun=${this.workbench.canRun}></cw-study-picker>
+          <cw-run-monitor
+            .runs=${s.runs}
+            .current=${s.current}
+            .phase=${s.phase}
+            .studyEtaSec=${s.studyEtaSec}
+            .error=${s.error}
+          ></cw-run-monitor>
+        </div>
+        <cw-results-table .runs=${s.runs} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cw-app': App;
+  }
+}

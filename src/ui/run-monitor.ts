@@ -1,0 +1,180 @@
+/** The study in progress: which run, how far, its loss, rate, speed and ETA, and the pause/resume/cancel controls. */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { RunView, StudyPhase } from '../app/workbench';
+import { num, percent, seconds } from './format';
+import { sendIntent } from './intents';
+import { panelStyles } from './styles';
+import './loss-chart';
+
+const PHASE_TEXT: Record<StudyPhase, string> = {
+  idle: 'not started',
+  running: 'running',
+  pausing: 'pausing…',
+  paused: 'paused',
+  cancelling: 'cancelling…',
+  finished: 'finished',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
+@customElement('cw-run-monitor')
+export class RunMonitor extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      header {
+        margin-bottom: 0.5rem;
+      }
+      .controls {
+        display: flex;
+        gap: 0.4rem;
+      }
+      .phase {
+        font-size: 0.8rem;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        padding: 0.1rem 0.5rem;
+        border-radius: 999px;
+        background: #eef0f4;
+        color: #3b4456;
+        margin-left: 0.5rem;
+        vertical-align: 0.15em;
+      }
+      .phase.running {
+        background: #e3f4e8;
+        color: #1b6b3a;
+      }
+      .phase.paused,
+      .phase.pausing,
+      .phase.cancelling,
+      .phase.cancelled {
+        background: #fff3d6;
+        color: #6b4e00;
+      }
+      .phase.failed {
+        background: #fdecec;
+        color: #7d1616;
+      }
+      .current {
+        font-weight: 600;
+        margin: 0.3rem 0;
+      }
+      .bar {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
+      progress {
+        flex: 1;
+        height: 0.8rem;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr));
+        gap: 0.5rem 1rem;
+        margin: 0.8rem 0;
+      }
+      dt {
+        font-size: 0.75rem;
+        color: var(--cw-muted, #5b6578);
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+      }
+      dd {
+        margin: 0;
+        font-variant-numeric: tabular-nums;
+        font-size: 1.05rem;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) runs: RunView[] = [];
+  @property({ attribute: false }) current: number | null = null;
+  @property() phase: StudyPhase = 'idle';
+  @property({ attribute: false }) studyEtaSec: number | null = null;
+  @property({ attribute: false }) error: string | null = null;
+
+  override render() {
+    const run = this.current === null ? undefined : this.runs[this.current];
+    const finished = this.runs.filter((r) => r.status === 'done').length;
+    return html`<section aria-labelledby="progress-heading">
+      <header>
+        <h2 id="progress-heading">
+          Progress <span class="phase ${this.phase}" data-testid="study-phase">${PHASE_TEXT[this.phase]}</span>
+        </h2>
+        <div class="controls">${this.renderControls()}</div>
+      </header>
+      ${this.renderNotice(finished)}
+      ${run ? this.renderRun(run) : html`<p class="muted">Choose a study and press “Run study”. Runs train one after another in a background worker.</p>`}
+      <cw-loss-chart .runs=${this.runs}></cw-loss-chart>
+    </section>`;
+  }
+
+  private renderControls() {
+    const { phase } = this;
+    const paused = phase === 'paused' || phase === 'pausing';
+    const active = phase === 'running' || paused;
+    return html`
+      ${paused
+        ? html`<button data-testid="resume-button" @click=${() => sendIntent(this, { kind: 'resume' })}>Resume</button>`
+        : html`<button data-testid="pause-button" ?disabled=${phase !== 'running'} @click=${() => sendIntent(this, { kind: 'pause' })}>Pause</button>`}
+      <button data-testid="cancel-button" ?disabled=${!active} @click=${() => sendIntent(this, { kind: 'cancel' })}>Cancel</button>
+    `;
+  }
+
+  private renderNotice(finished: number) {
+    const kept = finished ? `${finished} finished run${finished === 1 ? ' is' : 's are'} kept in the results below.` : 'No run had finished.';
+    switch (this.phase) {
+      case 'cancelled':
+        return html`<div class="alert warning" role="status" data-testid="study-notice">Study cancelled. ${kept}</div>`;
+      case 'failed':
+        return html`<div class="alert error" role="alert" data-testid="run-error">
+          <strong>A run failed in the engine worker.</strong> ${kept}
+          <pre>${this.error ?? 'unknown error'}</pre>
+        </div>`;
+      case 'finished':
+        return html`<p class="muted" data-testid="study-notice">All ${this.runs.length} runs finished.</p>`;
+      default:
+        return nothing;
+    }
+  }
+
+  private renderRun(run: RunView) {
+    const total = run.totalSteps ?? 0;
+    const latest = run.latest;
+    return html`
+      <p class="current" data-testid="current-run">Run ${run.index + 1}/${this.runs.length}: ${run.label}</p>
+      <div class="bar">
+        <progress data-testid="progress-bar" max=${Math.max(total, 1)} .value=${run.stepsDone} aria-label="Steps of this run"></progress>
+        <span class="muted" data-testid="step-count">${total ? `step ${run.stepsDone}/${total}` : 'preparing…'}</span>
+      </div>
+      <dl>
+        <div><dt>Loss</dt><dd data-testid="loss">${latest ? num(latest.loss) : '—'}</dd></div>
+        <div><dt>Learning rate</dt><dd data-testid="lr">${latest ? num(latest.lr) : '—'}</dd></div>
+        <div><dt>Images/s</dt><dd data-testid="images-per-sec">${latest ? latest.imagesPerSec.toFixed(0) : '—'}</dd></div>
+        <div>
+          <dt>Epoch</dt>
+          <dd data-testid="epoch">${latest && run.epochs ? `${latest.epoch + 1}/${run.epochs}` : '—'}</dd>
+        </div>
+        <div><dt>ETA (run)</dt><dd data-testid="eta">${run.status === 'running' && latest ? seconds(latest.etaSec) : '—'}</dd></div>
+        <div>
+          <dt>ETA (study)</dt>
+          <dd data-testid="study-eta">${run.status === 'running' && this.studyEtaSec !== null ? `≈ ${seconds(this.studyEtaSec)}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Latest eval top-1</dt>
+          <dd data-testid="eval-top1">
+            ${run.evaluation ? html`${percent(run.evaluation.top1)} <span class="muted">(epoch ${run.evaluation.epoch + 1})</span>` : '—'}
+          </dd>
+        </div>
+      </dl>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cw-run-monitor': RunMonitor;
+  }
+}

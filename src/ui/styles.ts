@@ -1,0 +1,96 @@
+/** Styles every panel shares: a card, headings, buttons, alerts. */
+import { css } from 'lit';
+
+export const panelStyles = css`
+  :host {
+    display: block;
+    font: inherit;
+    color: var(--cw-text, #1d2433);
+  }
+  section {
+    background: var(--cw-surface, #fff);
+    border: 1px solid var(--cw-border, #d9dee7);
+    border-radius: 8px;
+    padding: 1rem 1.25rem;
+  }
+  h2 {
+    font-size: 1.05rem;
+    margin: 0 0 0.75rem;
+  }
+  /* A panel's title bar: heading on the left, its actions on the right. */
+  section > header {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+  }
+  section > header h2 {
+    margin: 0;
+  }
+  h3 {
+    font-size: 0.95rem;
+    margin: 1rem 0 0.5rem;
+  }
+  p {
+    margin: 0.4rem 0;
+  }
+  .muted {
+    color: var(--cw-muted, #5b6578);
+    font-size: 0.9rem;
+  }
+  button {
+    font: inherit;
+    padding: 0.4rem 0.9rem;
+    border-radius: 6px;
+    border: 1px solid var(--cw-accent, #2458d6);
+    background: var(--cw-surface, #fff);
+    color: var(--cw-accent, #2458d6);
+    cursor: pointer;
+  }
+  button.primary {
+    background: var(--cw-accent, #2458d6);
+    color: #fff;
+  }
+  button:disabled {
+    border-color: var(--cw-border, #d9dee7);
+    background: var(--cw-disabled, #eef0f4);
+    color: var(--cw-muted, #5b6578);
+    cursor: not-allowed;
+  }
+  button:focus-visible,
+  select:focus-visible,
+  input:focus-visible {
+    outline: 2px solid var(--cw-accent, #2458d6);
+    outline-offset: 2px;
+  }
+  .alert {
+    border-radius: 6px;
+    padding: 0.6rem 0.8rem;
+    margin: 0.6rem 0;
+  }
+  .alert.error {
+    background: #fdecec;
+    border: 1px solid #e5a3a3;
+    color: #7d1616;
+  }
+  .alert.warning {
+    background: #fff6e0;
+    border: 1px solid #e8c66a;
+    color: #5c4300;
+  }
+  .alert pre {
+    white-space: pre-wrap;
+    margin: 0.3rem 0 0;
+    font: 0.85rem/1.4 ui-monospace, SFMono-Regular, Menlo, monospace;
+  }
+  .tag {
+    display: inline-block;
+    font-size: 0.75rem;
+    padding: 0 0.4rem;
+    border-radius: 999px;
+    background: #e6ecfb;
+    color: #1d3f9a;
+    vertical-align: 0.1em;
+  }
+`;
