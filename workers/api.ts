@@ -14,6 +14,11 @@ export type { BackendName, BackendReport, TrainingEvent, RunResult };
 export interface RunRequest {
   config: RunConfigInput;
   seed: number;
+  /**
+   * Save a checkpoint to IndexedDB every N steps (and after every epoch), and
+   * resume from this run's checkpoint if one is there. Off when absent.
+   */
+  checkpointEverySteps?: number;
 }
 
 export type RunEvent = TrainingEvent | { kind: 'dataset'; name: string; trainCount: number; testCount: number };

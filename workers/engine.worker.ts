@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { selectBackend, type BackendReport } from '../src/engine/backend';
-import { train } from '../src/engine/train';
+import { train, type CheckpointPolicy } from '../src/engine/train';
+import { CheckpointStore } from '../src/storage/checkpoints';
+import { runKey } from '../src/training/checkpoint';
 import { loadDataset } from '../src/data/load';
 import { datasetIdentity } from '../src/data/dataset';
 import { configHash, parseRunConfig } from '../src/study/config';
@@ -17,6 +19,21 @@ import type { EngineApi, RunEvent, RunRequest } from './api';
 
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
+
+let checkpointStore: Promise<CheckpointStore> | null = null;
+
+/** Saves to this run's IndexedDB slot, and resumes from what is there. */
+async function checkpointPolicy(hash: string, seed: number, everySteps: number): Promise<CheckpointPolicy & { discard(): Promise<void> }> {
+  const store = await (checkpointStore ??= CheckpointStore.open());
+  const key = runKey(hash, seed);
+  return {
+    configHash: hash,
+    everySteps,
+    resumeFrom: await store.load(key),
+    save: async (checkpoint) => void (await store.save(checkpoint)),
+    discard: async () => void (await store.delete(key)),
+  };
+}
 
 const engine: EngineApi = {
   async init(requested) {
@@ -33,10 +50,14 @@ const engine: EngineApi = {
       const startedAt = new Date();
       const dataset = loadDataset(config.dataset);
       onEvent({ kind: 'dataset', name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count });
-      const outcome = await train(config, request.seed, dataset, runControl, onEvent);
+      const hash = await configHash(config);
+      const checkpoints = request.checkpointEverySteps ? await checkpointPolicy(hash, request.seed, request.checkpointEverySteps) : undefined;
+      const outcome = await train(config, request.seed, dataset, runControl, onEvent, checkpoints);
+      // The run is complete: its result goes back to the caller and the checkpoint has served.
+      await checkpoints?.discard();
       return await parseRunResult({
         config,
-        configHash: await configHash(config),
+        configHash: hash,
         seed: request.seed,
         environment: {
           backend: backend.backend,

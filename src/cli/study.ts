@@ -118,6 +118,10 @@ function describe(event: StudyEvent): string {
           return `  epoch ${e.epoch + 1} done, ${e.liveTensors} live tensors`;
         case 'paused':
           return `  paused at step ${e.step}`;
+        case 'checkpoint':
+          return `  checkpoint saved after step ${e.step}`;
+        case 'resumed':
+          return `  resumed from the checkpoint after step ${e.step} (epoch ${e.epoch + 1})`;
       }
     }
   }

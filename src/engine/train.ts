@@ -10,10 +10,12 @@ import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
 import type { Evaluation, HistoryEntry } from '../study/results';
+import { CHECKPOINT_SCHEMA, checkCheckpoint, runKey, type Checkpoint } from '../training/checkpoint';
 import type { RunControl } from '../training/control';
 import { learningRate } from '../training/schedule';
 import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
+import { restoreTensors, saveTensors } from './checkpointing';
 import { crossEntropy } from './layers';
 import { Sgd, trainStep } from './optimizer';
 import { createResNet, type ResNet } from './resnet';
@@ -23,7 +25,9 @@ export type TrainingEvent =
   | { kind: 'progress'; step: number; epoch: number; loss: number; lr: number; imagesPerSec: number; etaSec: number }
   | { kind: 'evaluation'; evaluation: Evaluation }
   | { kind: 'epoch'; epoch: number; liveTensors: number; liveBytes: number }
-  | { kind: 'paused'; step: number };
+  | { kind: 'paused'; step: number }
+  | { kind: 'checkpoint'; step: number }
+  | { kind: 'resumed'; step: number; epoch: number };
 
 export interface TrainingOutcome {
   top1: number;
@@ -34,12 +38,22 @@ export interface TrainingOutcome {
   steps: number;
 }
 
+/** Where and how often a run saves its state, and the checkpoint to resume from. */
+export interface CheckpointPolicy {
+  configHash: string;
+  /** Save every N steps, and at the end of every epoch. */
+  everySteps: number;
+  save(checkpoint: Checkpoint): Promise<void>;
+  resumeFrom?: Checkpoint;
+}
+
 export async function train(
   config: RunConfig,
   seed: number,
   dataset: Dataset,
   control: RunControl,
   emit: (event: TrainingEvent) => void,
+  checkpoints?: CheckpointPolicy,
 ): Promise<TrainingOutcome> {
   const { training, augmentation } = config;
   const [height, width] = dataset.shape;
@@ -47,15 +61,13 @@ export async function train(
   const net = createResNet(spec, Rng.fromSeed(seed, 'init'));
   const sgd = new Sgd(net.store, training.optimizer);
   const loader = new BatchLoader(dataset, training.batchSize);
-  const shuffleRng = Rng.fromSeed(seed, 'shuffle');
-  const augmentRng = Rng.fromSeed(seed, 'augment');
   const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
 
   // Fixed batch shapes: the last partial batch is dropped, as torch's drop_last.
   const stepsPerEpoch = Math.floor(dataset.train.count / training.batchSize);
   const totalSteps = stepsPerEpoch * training.epochs;
-  const history: HistoryEntry[] = [];
-  const evaluations: Evaluation[] = [];
+  let history: HistoryEntry[] = [];
+  let evaluations: Evaluation[] = [];
   let pending: { loss: tf.Scalar; step: number; epoch: number; lr: number }[] = [];
   let groupStart = performance.now();
   let secondsPerStep = 0;
@@ -82,11 +94,49 @@ export async function train(
     pending = [];
   }
 
+  /**
+   * Losses are flushed first, so the checkpoint's history is complete.
+   * `shuffleState` is the generator as it was before this epoch's
+   * permutation: a resumed run draws the same order again.
+   */
+  async function saveCheckpoint(shuffleState: number[]): Promise<void> {
+    if (!checkpoints) return;
+    await flushLosses();
+    await checkpoints.save({
+      schema: CHECKPOINT_SCHEMA,
+      runKey: runKey(checkpoints.configHash, seed),
+      configHash: checkpoints.configHash,
+      seed,
+      step,
+      epoch: Math.floor(step / stepsPerEpoch),
+      rng: { shuffle: shuffleState, augment: augmentRng.state() },
+      tensors: await saveTensors(net.store, sgd),
+      history: [...history],
+      evaluations: [...evaluations],
+      savedAt: new Date().toISOString(),
+    });
+    emit({ kind: 'checkpoint', step });
+  }
+
   emit({ kind: 'start', epochs: training.epochs, stepsPerEpoch, totalSteps });
+  let shuffleRng = Rng.fromSeed(seed, 'shuffle');
+  let augmentRng = Rng.fromSeed(seed, 'augment');
   try {
-    for (let epoch = 0; epoch < training.epochs; epoch++) {
+    const resumeFrom = checkpoints?.resumeFrom;
+    if (resumeFrom) {
+      checkCheckpoint(resumeFrom, checkpoints.configHash, seed);
+      restoreTensors(net.store, sgd, resumeFrom.tensors);
+      shuffleRng = Rng.fromState(resumeFrom.rng.shuffle);
+      augmentRng = Rng.fromState(resumeFrom.rng.augment);
+      ({ step } = resumeFrom);
+      history = [...resumeFrom.history];
+      evaluations = [...resumeFrom.evaluations];
+      emit({ kind: 'resumed', step, epoch: resumeFrom.epoch });
+    }
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < training.epochs; epoch++) {
+      const shuffleState = shuffleRng.state();
       const order = shuffleRng.permutation(dataset.train.count);
-      for (let b = 0; b < stepsPerEpoch; b++) {
+      for (let b = step - epoch * stepsPerEpoch; b < stepsPerEpoch; b++) {
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
         const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
@@ -97,6 +147,7 @@ export async function train(
         pending.push({ loss, step, epoch, lr });
         step++;
         if (pending.length >= training.lossReadEvery) await flushLosses();
+        if (checkpoints && step % checkpoints.everySteps === 0 && b < stepsPerEpoch - 1) await saveCheckpoint(shuffleState);
       }
       await flushLosses();
       if ((epoch + 1) % training.evalEvery === 0 || epoch === training.epochs - 1) {
@@ -104,6 +155,7 @@ export async function train(
         evaluations.push(latest.summary);
         emit({ kind: 'evaluation', evaluation: latest.summary });
       }
+      if (epoch < training.epochs - 1) await saveCheckpoint(shuffleRng.state());
       const memory = tf.memory();
       emit({ kind: 'epoch', epoch, liveTensors: memory.numTensors, liveBytes: memory.numBytes });
       // The evaluation above is timed out of the next group's images/s.

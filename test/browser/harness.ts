@@ -64,6 +64,27 @@ async function runInWorker(request: RunRequest, script: ControlScript = {}, back
   }
 }
 
+/**
+ * A crash mid-run: the first worker is terminated (as a closed tab would end
+ * it) right after the progress event of step `killAfterStep`; a second worker
+ * then runs the same request, which must resume from the last checkpoint.
+ */
+async function runKilledThenResumed(request: RunRequest, killAfterStep: number): Promise<{ killedAt: number; second: WorkerRunReport }> {
+  const first = startEngine();
+  await first.engine.init('webgpu');
+  const killedAt = await new Promise<number>((resolve, reject) => {
+    const onEvent = (event: RunEvent) => {
+      if (event.kind === 'progress' && event.step >= killAfterStep) {
+        first.terminate();
+        resolve(event.step);
+      }
+    };
+    // After terminate() this promise never settles; a rejection before it is a real failure.
+    first.engine.run(request, eventSink(onEvent)).then(() => reject(new Error('the run finished before it could be killed')), reject);
+  });
+  return { killedAt, second: await runInWorker(request) };
+}
+
 interface TorchCase {
   name: string;
   hyper: { lr: number; momentum: number; nesterov: boolean; weightDecay: number; decayNormAndBias: boolean; bnMomentumTorch: number; steps: number };
@@ -180,7 +201,7 @@ async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmenta
   return { boxes: Array.from(boxes), shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
 }
 
-const harness = { runInWorker, torchReference, resnetStep, augmentedBatch, selectBackend };
+const harness = { runInWorker, runKilledThenResumed, torchReference, resnetStep, augmentedBatch, selectBackend };
 
 declare global {
   interface Window {

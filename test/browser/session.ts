@@ -1,7 +1,7 @@
-/** Opens the test harness page in a fresh headless Chromium. */
+/** Opens a test harness page in a fresh headless Chromium. */
 import { inject } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type HeadlessChromium } from '../../src/cli/browser';
+import { launchChromium, type ChromiumOptions, type HeadlessChromium } from '../../src/cli/browser';
 
 export interface HarnessSession {
   page: Page;
@@ -9,13 +9,20 @@ export interface HarnessSession {
   close(): Promise<void>;
 }
 
-export async function openHarness(options: { webgpu?: boolean } = {}): Promise<HarnessSession> {
+export interface HarnessOptions extends ChromiumOptions {
+  /** The test page, relative to the server root. */
+  page?: string;
+  /** The window property the page sets once it is ready. */
+  ready?: string;
+}
+
+export async function openHarness({ page: path = 'test/browser/harness.html', ready = 'harness', ...options }: HarnessOptions = {}): Promise<HarnessSession> {
   const chromium = await launchChromium(options);
   const page = await chromium.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(new URL('test/browser/harness.html', inject('baseUrl')).href);
-  await page.waitForFunction(() => typeof window.harness === 'object', undefined, { timeout: 60_000 });
+  await page.goto(new URL(path, inject('baseUrl')).href);
+  await waitForHarness(page, ready);
   return {
     page,
     chromium,
@@ -24,4 +31,9 @@ export async function openHarness(options: { webgpu?: boolean } = {}): Promise<H
       if (errors.length) throw new Error(`uncaught errors in the page:\n${errors.join('\n')}`);
     },
   };
+}
+
+/** Waits until the page has set `window[ready]` (after a load or a reload). */
+export async function waitForHarness(page: Page, ready = 'harness'): Promise<void> {
+  await page.waitForFunction((name) => typeof (window as unknown as Record<string, unknown>)[name] === 'object', ready, { timeout: 60_000 });
 }

@@ -1,0 +1,223 @@
+/**
+ * Runs in the storage test page. storage.test.ts calls these through
+ * page.evaluate; each returns plain data, and errors come back as
+ * `{ ok: false, name, message }` so tests can check which error it was.
+ */
+import { CHECKPOINT_SCHEMA, type Checkpoint } from '../../src/training/checkpoint';
+import { sha256Hex } from '../../src/util/hash';
+import {
+  CheckpointStore,
+  DatasetCache,
+  openClasswiseDb,
+  requestPersistence,
+  storageStatus,
+  type ClasswiseDb,
+  type FetchProgress,
+  type ShardRef,
+} from '../../src/storage';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
+
+async function attempt<T>(body: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await body() };
+  } catch (error) {
+    const { name, message } = error as Error;
+    return { ok: false, name: String(name), message: String(message) };
+  }
+}
+
+let connection: ClasswiseDb | undefined;
+async function db(): Promise<ClasswiseDb> {
+  connection ??= await openClasswiseDb();
+  return connection;
+}
+
+interface TestManifest {
+  name: string;
+  shards: ShardRef[];
+}
+
+export interface LoadReport {
+  /** SHA-256 of each shard as returned. */
+  shards: string[];
+  sizes: number[];
+  progress: FetchProgress[];
+  /** Whether the manifest came from IndexedDB rather than the network. */
+  manifestCached: boolean;
+}
+
+/** What a dataset loader does: the manifest from the cache or the network, then its shards through the cache. */
+function loadDataset(manifestUrl: string): Promise<Outcome<LoadReport>> {
+  return attempt(async () => {
+    const cache = new DatasetCache(await db());
+    const record = await cache.getManifest(manifestUrl);
+    let manifest = record?.manifest as TestManifest | null | undefined;
+    const manifestCached = !!manifest;
+    if (!manifest) {
+      const response = await fetch(manifestUrl);
+      if (!response.ok) throw new Error(`manifest: HTTP ${response.status}`);
+      manifest = (await response.json()) as TestManifest;
+      await cache.putManifest(manifestUrl, manifest, false);
+    }
+    const progress: FetchProgress[] = [];
+    const shards = await cache.fetchShards(manifestUrl, manifestUrl, manifest.shards, (p) => progress.push(p));
+    return { shards: await Promise.all(shards.map((s) => sha256Hex(s))), sizes: shards.map((s) => s.byteLength), progress, manifestCached };
+  });
+}
+
+async function getShard(sha256: string): Promise<Outcome<number | null>> {
+  return attempt(async () => (await new DatasetCache(await db()).getShard(sha256))?.byteLength ?? null);
+}
+
+async function putShard(sha256: string, bytes: number[], datasetId: string): Promise<Outcome<void>> {
+  return attempt(async () => new DatasetCache(await db()).putShard(sha256, Uint8Array.from(bytes), datasetId));
+}
+
+async function storedShards(): Promise<{ sha256: string; bytes: number; datasetIds: string[] }[]> {
+  const records = await (await db()).getAll('shards');
+  return records.map((r) => ({ sha256: r.sha256, bytes: r.bytes.byteLength, datasetIds: r.datasetIds }));
+}
+
+/** Flips a byte of a stored shard behind the cache's back, as disk corruption would. */
+async function corruptStoredShard(sha256: string): Promise<void> {
+  const database = await db();
+  const record = await database.get('shards', sha256);
+  if (!record) throw new Error(`no stored shard ${sha256}`);
+  record.bytes[0] = record.bytes[0]! ^ 0xff;
+  await database.put('shards', record);
+}
+
+async function listDatasets() {
+  return new DatasetCache(await db()).list();
+}
+
+async function deleteDataset(id: string) {
+  return new DatasetCache(await db()).delete(id);
+}
+
+export interface CheckpointSpec {
+  runKey: string;
+  step: number;
+  /** Varies the values so that checkpoints differ. */
+  fill: number;
+  /** Floats per tensor. */
+  size: number;
+}
+
+function makeCheckpoint({ runKey, step, fill, size }: CheckpointSpec): Checkpoint {
+  const weight = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + fill));
+  // The momentum buffer is a view into a larger buffer: only its own bytes may be stored.
+  const backing = new Float32Array(size * 3);
+  const momentum = backing.subarray(size, 2 * size);
+  momentum.set(weight.map((w) => w * -0.5 + fill));
+  return {
+    schema: CHECKPOINT_SCHEMA,
+    runKey,
+    configHash: runKey.split(':')[0]!,
+    seed: Number(runKey.split(':')[1] ?? 0),
+    step,
+    epoch: Math.floor(step / 10),
+    rng: { shuffle: [1, 2, 3, fill], augment: [4, 5, 6, step] },
+    tensors: [
+      { name: 'param:conv1.weight', shape: [size / 4, 4], data: weight },
+      { name: 'momentum:conv1.weight', shape: [size / 4, 4], data: momentum },
+    ],
+    history: [{ step, epoch: Math.floor(step / 10), loss: 1 / (step + 1), lr: 0.1, imagesPerSec: 100 }],
+    evaluations: [],
+    savedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, step)).toISOString(),
+  } as Checkpoint;
+}
+
+function sameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
+  const { tensors: ta, ...ra } = a;
+  const { tensors: tb, ...rb } = b;
+  if (JSON.stringify(ra) !== JSON.stringify(rb) || ta.length !== tb.length) return false;
+  return ta.every((t, i) => {
+    const u = tb[i]!;
+    return t.name === u.name && JSON.stringify(t.shape) === JSON.stringify(u.shape) && t.data.length === u.data.length && t.data.every((v, j) => Object.is(v, u.data[j]));
+  });
+}
+
+function saveCheckpoint(spec: CheckpointSpec, fault?: 'abort-before-commit' | 'uncloneable') {
+  return attempt(async () => {
+    const store = new CheckpointStore(await db(), fault === 'abort-before-commit' ? { beforeCommit: () => { throw new Error('test fault: abort before commit'); } } : {});
+    const checkpoint = makeCheckpoint(spec);
+    if (fault === 'uncloneable') (checkpoint.history as unknown[]).push({ step: 0, loss: () => 0 });
+    return store.save(checkpoint);
+  });
+}
+
+/** The stored checkpoint's summary and whether it equals, bit for bit, the one `expected` describes. */
+async function loadCheckpoint(runKey: string, expected?: CheckpointSpec) {
+  const checkpoint = await new CheckpointStore(await db()).load(runKey);
+  if (!checkpoint) return null;
+  return {
+    step: checkpoint.step,
+    epoch: checkpoint.epoch,
+    tensors: checkpoint.tensors.map((t) => ({ name: t.name, shape: t.shape, float32: t.data instanceof Float32Array, length: t.data.length, bufferBytes: t.data.buffer.byteLength })),
+    identical: expected ? sameCheckpoint(checkpoint, makeCheckpoint(expected)) : null,
+  };
+}
+
+async function deleteCheckpoint(runKey: string) {
+  return new CheckpointStore(await db()).delete(runKey);
+}
+
+async function listCheckpoints() {
+  return new CheckpointStore(await db()).list();
+}
+
+/** Loads one shard from `url` as a dataset of its own and returns the byte progress; then deletes the dataset. */
+function streamedDownload(url: string, sha256: string, bytes: number): Promise<Outcome<{ progress: FetchProgress[]; bytes: number }>> {
+  return attempt(async () => {
+    const cache = new DatasetCache(await db());
+    const progress: FetchProgress[] = [];
+    try {
+      const [shard] = await cache.fetchShards('stream-test', url, [{ url, bytes, sha256, count: 1 }], (p) => progress.push(p));
+      return { progress, bytes: shard!.byteLength };
+    } finally {
+      await cache.delete('stream-test');
+    }
+  });
+}
+
+/** openClasswiseDb in a context without IndexedDB (restored afterwards). */
+async function openWithoutIndexedDb(): Promise<Outcome<void>> {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+  Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true });
+  try {
+    return await attempt(async () => {
+      (await openClasswiseDb('classwise-unavailable')).close();
+    });
+  } finally {
+    if (descriptor) Object.defineProperty(globalThis, 'indexedDB', descriptor);
+    else delete (globalThis as { indexedDB?: unknown }).indexedDB;
+  }
+}
+
+const storageHarness = {
+  loadDataset,
+  getShard,
+  putShard,
+  storedShards,
+  corruptStoredShard,
+  listDatasets,
+  deleteDataset,
+  saveCheckpoint,
+  loadCheckpoint,
+  deleteCheckpoint,
+  listCheckpoints,
+  storageStatus,
+  requestPersistence,
+  openWithoutIndexedDb,
+  streamedDownload,
+};
+
+declare global {
+  interface Window {
+    storageHarness?: typeof storageHarness;
+  }
+}
+
+window.storageHarness = storageHarness;
