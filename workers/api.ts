@@ -6,7 +6,9 @@
  */
 import type { BackendName, BackendReport } from '../src/engine/backend';
 import type { TrainingEvent } from '../src/engine/train';
-import type { RunConfigInput } from '../src/study/config';
+import type { FetchProgress } from '../src/data/load';
+import type { DatasetIdentity } from '../src/data/dataset';
+import type { DatasetConfigInput, RunConfigInput } from '../src/study/config';
 import type { RunResult } from '../src/study/results';
 
 export type { BackendName, BackendReport, TrainingEvent, RunResult };
@@ -21,14 +23,24 @@ export interface RunRequest {
   checkpointEverySteps?: number;
 }
 
-export type RunEvent = TrainingEvent | { kind: 'dataset'; name: string; trainCount: number; testCount: number };
+export type RunEvent =
+  | TrainingEvent
+  | ({ kind: 'dataset-progress' } & FetchProgress)
+  | { kind: 'dataset'; name: string; trainCount: number; testCount: number };
 
 export interface MemoryReport {
   numTensors: number;
   numBytes: number;
 }
 
+export interface DatasetSummary extends DatasetIdentity {
+  shape: [number, number, number];
+  trainCount: number;
+}
+
 export interface EngineApi {
+  /** Loads a dataset (from the cache when it is there) and says what it holds. */
+  describeDataset(config: DatasetConfigInput, onProgress?: (progress: FetchProgress) => void): Promise<DatasetSummary>;
   /** Starts a backend (webgpu unless told otherwise), falling back as needed. */
   init(backend?: BackendName): Promise<BackendReport>;
   /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */

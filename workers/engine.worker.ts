@@ -12,7 +12,7 @@ import { CheckpointStore } from '../src/storage/checkpoints';
 import { runKey } from '../src/training/checkpoint';
 import { loadDataset } from '../src/data/load';
 import { datasetIdentity } from '../src/data/dataset';
-import { configHash, parseRunConfig } from '../src/study/config';
+import { checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
 import { parseRunResult } from '../src/study/results';
 import { RunControl } from '../src/training/control';
 import type { EngineApi, RunEvent, RunRequest } from './api';
@@ -41,6 +41,11 @@ const engine: EngineApi = {
     return backend;
   },
 
+  async describeDataset(config, onProgress) {
+    const dataset = await loadDataset(parseWith(datasetSchema, config, 'dataset config'), onProgress);
+    return { ...(await datasetIdentity(dataset)), shape: dataset.shape, trainCount: dataset.train.count };
+  },
+
   async run(request: RunRequest, onEvent: (event: RunEvent) => void) {
     if (control) throw new Error('a run is already in progress in this worker');
     const config = parseRunConfig(request.config);
@@ -48,7 +53,8 @@ const engine: EngineApi = {
     const runControl = (control = new RunControl());
     try {
       const startedAt = new Date();
-      const dataset = loadDataset(config.dataset);
+      const dataset = await loadDataset(config.dataset, (progress) => onEvent({ kind: 'dataset-progress', ...progress }));
+      checkAgainstDataset(config, dataset.train.count);
       onEvent({ kind: 'dataset', name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count });
       const hash = await configHash(config);
       const checkpoints = request.checkpointEverySteps ? await checkpointPolicy(hash, request.seed, request.checkpointEverySteps) : undefined;

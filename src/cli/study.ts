@@ -106,6 +106,8 @@ function describe(event: StudyEvent): string {
     case 'run-event': {
       const e = event.event;
       switch (e.kind) {
+        case 'dataset-progress':
+          return `  dataset shard ${e.shard + 1}/${e.shards} ${e.fromCache ? 'from the cache' : 'downloaded'} (${(e.loadedBytes / 1e6).toFixed(1)} of ${(e.totalBytes / 1e6).toFixed(1)} MB)`;
         case 'dataset':
           return `  dataset ${e.name}: ${e.trainCount} train, ${e.testCount} test images`;
         case 'start':

@@ -1,14 +1,69 @@
-/** Resolves a dataset config into pixels in memory. */
+/**
+ * Resolves a dataset config into pixels in memory: generated sets are made on
+ * the spot; shard sets come from the IndexedDB cache, fetching (and
+ * verifying) only the shards it lacks. Runs in the engine worker.
+ */
+import { assembleDataset, parseManifest, parseManifestText, type Manifest } from '../formats/shards';
 import type { DatasetConfig } from '../study/config';
+import { DatasetCache, type FetchProgress } from '../storage/dataset-cache';
 import { canonicalJson } from '../util/hash';
 import type { Dataset } from './dataset';
+import { FASHION_MNIST_MANIFEST_PATH } from './fashion-mnist';
 import { generateSynthetic } from './synthetic';
+import { generateTeaching } from './teaching';
 
-// Runs of one study share their dataset; keep the last one rather than regenerate it.
+export type { FetchProgress };
+
+// Runs of one study share their dataset; keep the last one rather than rebuild it.
 let cached: { key: string; dataset: Dataset } | null = null;
 
-export function loadDataset(config: DatasetConfig): Dataset {
+export async function loadDataset(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
   const key = canonicalJson(config);
-  if (cached?.key !== key) cached = { key, dataset: generateSynthetic(config) };
+  if (cached?.key !== key) cached = { key, dataset: await resolve(config, onProgress) };
   return cached.dataset;
+}
+
+function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> | Dataset {
+  switch (config.kind) {
+    case 'synthetic':
+      return generateSynthetic(config);
+    case 'teaching':
+      return generateTeaching({ size: config.size, perClassTrain: config.trainPerClass, perClassTest: config.testPerClass, seed: config.seed });
+    case 'builtin':
+      return loadShards(new URL(`${import.meta.env.BASE_URL}${FASHION_MNIST_MANIFEST_PATH}`, self.location.origin).href, onProgress);
+    case 'manifest':
+      return loadShards(new URL(config.url, self.location.href).href, onProgress);
+  }
+}
+
+/** The dataset a manifest URL describes; a complete cached copy answers without any network request. */
+async function loadShards(manifestUrl: string, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
+  const cache = await DatasetCache.open();
+  try {
+    const record = await cache.getManifest(manifestUrl);
+    let manifest: Manifest;
+    if (record?.complete && record.manifest) {
+      manifest = parseManifest(record.manifest, `cached manifest of ${manifestUrl}`);
+    } else {
+      manifest = await fetchManifest(manifestUrl);
+      await cache.putManifest(manifestUrl, manifest, false);
+    }
+    const refs = [...manifest.splits.train, ...manifest.splits.test];
+    const shards = await cache.fetchShards(manifestUrl, manifestUrl, refs, onProgress);
+    const trainShards = manifest.splits.train.length;
+    return assembleDataset(manifest, { train: shards.slice(0, trainShards), test: shards.slice(trainShards) });
+  } finally {
+    cache.close();
+  }
+}
+
+async function fetchManifest(url: string): Promise<Manifest> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`could not fetch the dataset manifest ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new Error(`could not fetch the dataset manifest ${url}: HTTP ${response.status}`);
+  return parseManifestText(await response.text(), url);
 }

@@ -3,11 +3,11 @@
  * own orientation and frequency, tinted by its own colour, under noise. A tiny
  * ResNet separates the classes within a few epochs, so its loss visibly falls.
  */
-import type { DatasetConfig } from '../study/config';
+import type { SyntheticDatasetConfig } from '../study/config';
 import { Rng } from '../util/rng';
 import type { Dataset, Split } from './dataset';
 
-export function generateSynthetic(config: DatasetConfig): Dataset {
+export function generateSynthetic(config: SyntheticDatasetConfig): Dataset {
   const { size, channels, classes } = config;
   const rng = Rng.fromSeed(config.seed, 'synthetic-dataset');
   return {
@@ -19,7 +19,7 @@ export function generateSynthetic(config: DatasetConfig): Dataset {
   };
 }
 
-function generateSplit(rng: Rng, config: DatasetConfig, perClass: number): Split {
+function generateSplit(rng: Rng, config: SyntheticDatasetConfig, perClass: number): Split {
   const { size, channels, classes } = config;
   const count = classes * perClass;
   const pixels = size * size * channels;

@@ -8,6 +8,7 @@
  * the field that holds it.
  */
 import { z } from 'zod';
+import { TEACHING_CLASSES } from '../data/teaching';
 import { canonicalJson, sha256Hex } from '../util/hash';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet20', 'resnet32', 'resnet56'] as const;
@@ -35,7 +36,28 @@ export const syntheticDatasetSchema = z.strictObject({
   /** The dataset's own seed: the same data for every run seed. */
   seed: z.number().int().nonnegative().default(0),
 });
-export const datasetSchema = z.discriminatedUnion('kind', [syntheticDatasetSchema]);
+/** The generated teaching set: classes whose cue a crop cuts away next to classes whose cue survives it. */
+export const teachingDatasetSchema = z.strictObject({
+  kind: z.literal('teaching'),
+  size: z.number().int().min(16).max(256).default(32),
+  trainPerClass: positiveInt,
+  testPerClass: positiveInt,
+  seed: z.number().int().nonnegative().default(0),
+});
+
+/** Datasets served with the app, by name. */
+export const BUILTIN_DATASETS = ['fashion-mnist'] as const;
+export const builtinDatasetSchema = z.strictObject({ kind: z.literal('builtin'), name: z.enum(BUILTIN_DATASETS) });
+
+/** Shards anywhere on the web (or imported earlier), by their manifest's URL. */
+export const manifestDatasetSchema = z.strictObject({ kind: z.literal('manifest'), url: z.string().min(1, 'a manifest URL is required') });
+
+export const datasetSchema = z.discriminatedUnion('kind', [
+  syntheticDatasetSchema,
+  teachingDatasetSchema,
+  builtinDatasetSchema,
+  manifestDatasetSchema,
+]);
 
 export const cropSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
@@ -104,17 +126,15 @@ export const runConfigSchema = z
   })
   .superRefine((config, ctx) => {
     const trainCount = datasetTrainCount(config.dataset);
-    if (config.training.batchSize > trainCount) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['training', 'batchSize'],
-        message: `batch size ${config.training.batchSize} is larger than the ${trainCount} training images`,
-      });
+    if (trainCount !== null && config.training.batchSize > trainCount) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'batchSize'], message: batchTooLarge(config.training.batchSize, trainCount) });
     }
   });
 
 export type ModelConfig = z.output<typeof modelSchema>;
 export type DatasetConfig = z.output<typeof datasetSchema>;
+export type DatasetConfigInput = z.input<typeof datasetSchema>;
+export type SyntheticDatasetConfig = z.output<typeof syntheticDatasetSchema>;
 export type CropConfig = z.output<typeof cropSchema>;
 export type AugmentationConfig = z.output<typeof augmentationSchema>;
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
@@ -125,12 +145,27 @@ export type RunConfig = z.output<typeof runConfigSchema>;
 /** What a user may write: defaults may be left out. */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
-export function datasetTrainCount(dataset: DatasetConfig): number {
-  return dataset.classes * dataset.trainPerClass;
+/** Known before loading for generated datasets; null for those read from shards. */
+export function datasetTrainCount(dataset: DatasetConfig): number | null {
+  switch (dataset.kind) {
+    case 'synthetic':
+      return dataset.classes * dataset.trainPerClass;
+    case 'teaching':
+      return TEACHING_CLASSES.length * dataset.trainPerClass;
+    default:
+      return null;
+  }
 }
 
-export function datasetTestCount(dataset: DatasetConfig): number {
-  return dataset.classes * dataset.testPerClass;
+export function batchTooLarge(batchSize: number, trainCount: number): string {
+  return `batch size ${batchSize} is larger than the ${trainCount} training images`;
+}
+
+/** Checks what only the loaded dataset can tell; the message names the field, as the schema's do. */
+export function checkAgainstDataset(config: RunConfig, trainCount: number): void {
+  if (config.training.batchSize > trainCount) {
+    throw new ConfigError('run config', [`training.batchSize: ${batchTooLarge(config.training.batchSize, trainCount)}`]);
+  }
 }
 
 /** Refused input, with one line per offending field (`training.optimizer.weightDecay: ...`). */

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { startEngine, eventSink } from '../../workers/client';
-import type { RunEvent, RunRequest } from '../../workers/api';
+import { proxy } from 'comlink';
+import type { DatasetSummary, RunEvent, RunRequest } from '../../workers/api';
+import type { FetchProgress } from '../../src/data/load';
 import { cropBoxes } from '../../src/augment/crop';
 import { channelStatistics } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/load';
@@ -15,7 +17,7 @@ import { addBatchNorm, batchNorm, conv2d, crossEntropy, dense, ParameterStore } 
 import { Sgd, trainStep } from '../../src/engine/optimizer';
 import { createResNet } from '../../src/engine/resnet';
 import { buildArchitecture } from '../../src/model/architecture';
-import { parseRunConfig, type RunConfigInput } from '../../src/study/config';
+import { parseRunConfig, type DatasetConfigInput, type RunConfigInput } from '../../src/study/config';
 import { Rng } from '../../src/util/rng';
 
 export interface WorkerRunReport {
@@ -83,6 +85,18 @@ async function runKilledThenResumed(request: RunRequest, killAfterStep: number):
     first.engine.run(request, eventSink(onEvent)).then(() => reject(new Error('the run finished before it could be killed')), reject);
   });
   return { killedAt, second: await runInWorker(request) };
+}
+
+/** A dataset loaded by a fresh engine worker, with the progress it reported. */
+async function describeInWorker(config: DatasetConfigInput): Promise<{ summary: DatasetSummary; progress: FetchProgress[] }> {
+  const { engine, terminate } = startEngine();
+  try {
+    const progress: FetchProgress[] = [];
+    const summary = await engine.describeDataset(config, proxy((p: FetchProgress) => void progress.push(p)));
+    return { summary, progress };
+  } finally {
+    terminate();
+  }
 }
 
 interface TorchCase {
@@ -157,14 +171,14 @@ async function resnetStep(configInput: RunConfigInput, batchSize: number): Promi
 }> {
   const backend = await selectBackend('webgpu');
   const config = parseRunConfig(configInput);
+  if (config.dataset.kind !== 'synthetic') throw new Error('resnetStep takes a synthetic dataset config for its shapes');
   const before = tf.memory().numTensors;
-  const size = config.dataset.size;
-  const channels = config.dataset.channels;
-  const spec = buildArchitecture(config.model, [size, size, channels], config.dataset.classes);
+  const { size, channels, classes } = config.dataset;
+  const spec = buildArchitecture(config.model, [size, size, channels], classes);
   const net = createResNet(spec, Rng.fromSeed(0, 'init'));
   const sgd = new Sgd(net.store, config.training.optimizer);
   const x = tf.randomNormal([batchSize, size, size, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % config.dataset.classes), 'int32');
+  const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % classes), 'int32');
   const mode = { training: true, bnMomentum: 0.1 };
   const loss = () => crossEntropy(net.forward(x, mode), labels);
   const firstWeight = net.store.param('conv1.weight');
@@ -189,7 +203,7 @@ async function resnetStep(configInput: RunConfigInput, batchSize: number): Promi
 async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmentation: RunConfigInput['augmentation'], seed: number) {
   await selectBackend('webgpu');
   const config = parseRunConfig({ model: { arch: 'resnet20' }, dataset: datasetConfig, augmentation, training: { epochs: 1, batchSize: 8, optimizer: { lr: 0.1 } } });
-  const dataset = loadDataset(config.dataset);
+  const dataset = await loadDataset(config.dataset);
   const [h, w] = dataset.shape;
   const loader = new BatchLoader(dataset, 8);
   const indices = Array.from({ length: 8 }, (_, i) => i);
@@ -201,7 +215,7 @@ async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmenta
   return { boxes: Array.from(boxes), shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
 }
 
-const harness = { runInWorker, runKilledThenResumed, torchReference, resnetStep, augmentedBatch, selectBackend };
+const harness = { runInWorker, runKilledThenResumed, describeInWorker, torchReference, resnetStep, augmentedBatch, selectBackend };
 
 declare global {
   interface Window {

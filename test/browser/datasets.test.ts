@@ -1,0 +1,49 @@
+/** Datasets in the engine worker: the built-in Fashion-MNIST from its shards, then from IndexedDB with no network. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openHarness, type HarnessSession } from './session';
+
+let session: HarnessSession;
+const requests: string[] = [];
+beforeAll(async () => {
+  session = await openHarness();
+  session.chromium.context.on('request', (request) => requests.push(request.url()));
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+it('loads the built-in Fashion-MNIST, then serves it from the cache without a network request', async () => {
+  requests.length = 0;
+  const first = await session.page.evaluate(() => window.harness!.describeInWorker({ kind: 'builtin', name: 'fashion-mnist' }));
+  expect(first.summary.name).toBe('fashion-mnist');
+  expect(first.summary.classNames).toHaveLength(10);
+  expect(first.summary.classNames[3]).toBe('Dress');
+  expect(first.summary.trainCount).toBe(60_000);
+  expect(first.summary.testCount).toBe(10_000);
+  expect(first.summary.shape).toEqual([28, 28, 1]);
+  const downloaded = requests.filter((url) => url.includes('/datasets/fashion-mnist/'));
+  expect(downloaded.some((url) => url.endsWith('manifest.json'))).toBe(true);
+  expect(downloaded.filter((url) => url.endsWith('.bin')).length).toBe(first.progress.at(-1)!.shards);
+  expect(first.progress.some((p) => !p.fromCache)).toBe(true);
+
+  // A reload: fresh page, fresh worker, same browser profile.
+  await session.page.reload();
+  await session.page.waitForFunction(() => typeof window.harness === 'object');
+  requests.length = 0;
+  const second = await session.page.evaluate(() => window.harness!.describeInWorker({ kind: 'builtin', name: 'fashion-mnist' }));
+  expect(second.summary).toEqual(first.summary);
+  expect(requests.filter((url) => url.includes('/datasets/'))).toEqual([]);
+  expect(second.progress.every((p) => p.fromCache)).toBe(true);
+  console.log(`Fashion-MNIST: ${first.progress.at(-1)!.totalBytes} bytes in ${first.progress.at(-1)!.shards} shards, content ${first.summary.contentHash.slice(0, 12)}`);
+});
+
+it('refuses a manifest URL that does not exist, saying which', async () => {
+  const result = await session.page.evaluate(() =>
+    window.harness!.describeInWorker({ kind: 'manifest', url: '/datasets/nowhere/manifest.json' }).then(
+      () => 'loaded',
+      (error: Error) => error.message,
+    ),
+  );
+  // Vite's dev server answers unknown paths with its HTML page, a static host with 404: both are named.
+  expect(result).toMatch(/\/datasets\/nowhere\/manifest\.json: (HTTP 404|not JSON)/);
+});
