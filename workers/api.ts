@@ -17,8 +17,10 @@ export interface RunRequest {
   config: RunConfigInput;
   seed: number;
   /**
-   * Save a checkpoint to IndexedDB every N steps (and after every epoch), and
-   * resume from this run's checkpoint if one is there. Off when absent.
+   * Makes the run durable: a checkpoint goes to IndexedDB every N steps (and
+   * after every epoch), the run resumes from its checkpoint if one is there,
+   * and its result is stored when it ends, so asking again for a run that
+   * already finished returns that result. Off when absent.
    */
   checkpointEverySteps?: number;
 }
@@ -26,7 +28,9 @@ export interface RunRequest {
 export type RunEvent =
   | TrainingEvent
   | ({ kind: 'dataset-progress' } & FetchProgress)
-  | { kind: 'dataset'; name: string; trainCount: number; testCount: number };
+  | { kind: 'dataset'; name: string; trainCount: number; testCount: number }
+  /** The run had already finished: its stored result is returned without training. */
+  | { kind: 'restored'; step: number };
 
 export interface MemoryReport {
   numTensors: number;

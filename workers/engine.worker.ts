@@ -15,23 +15,30 @@ import { datasetIdentity } from '../src/data/dataset';
 import { checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
 import { parseRunResult } from '../src/study/results';
 import { RunControl } from '../src/training/control';
-import type { EngineApi, RunEvent, RunRequest } from './api';
+import type { EngineApi, RunEvent, RunRequest, RunResult } from './api';
 
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 
 let checkpointStore: Promise<CheckpointStore> | null = null;
 
-/** Saves to this run's IndexedDB slot, and resumes from what is there. */
-async function checkpointPolicy(hash: string, seed: number, everySteps: number): Promise<CheckpointPolicy & { discard(): Promise<void> }> {
+/**
+ * A durable run: saved to its IndexedDB slot as it goes, resumed from what is
+ * there, and ended by storing its result in place of the checkpoint.
+ */
+async function durableRun(hash: string, seed: number, everySteps: number) {
   const store = await (checkpointStore ??= CheckpointStore.open());
   const key = runKey(hash, seed);
-  return {
+  const policy: CheckpointPolicy = {
     configHash: hash,
     everySteps,
     resumeFrom: await store.load(key),
     save: async (checkpoint) => void (await store.save(checkpoint)),
-    discard: async () => void (await store.delete(key)),
+  };
+  return {
+    policy,
+    finished: () => store.result(key),
+    complete: (result: RunResult) => store.complete(key, result),
   };
 }
 
@@ -57,11 +64,14 @@ const engine: EngineApi = {
       checkAgainstDataset(config, dataset.train.count);
       onEvent({ kind: 'dataset', name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count });
       const hash = await configHash(config);
-      const checkpoints = request.checkpointEverySteps ? await checkpointPolicy(hash, request.seed, request.checkpointEverySteps) : undefined;
-      const outcome = await train(config, request.seed, dataset, runControl, onEvent, checkpoints);
-      // The run is complete: its result goes back to the caller and the checkpoint has served.
-      await checkpoints?.discard();
-      return await parseRunResult({
+      const durable = request.checkpointEverySteps ? await durableRun(hash, request.seed, request.checkpointEverySteps) : undefined;
+      const finished = await durable?.finished();
+      if (finished) {
+        onEvent({ kind: 'restored', step: finished.steps });
+        return await parseRunResult(finished);
+      }
+      const outcome = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
+      const result = await parseRunResult({
         config,
         configHash: hash,
         seed: request.seed,
@@ -77,6 +87,8 @@ const engine: EngineApi = {
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });
+      await durable?.complete(result);
+      return result;
     } finally {
       control = null;
     }

@@ -14,10 +14,16 @@ export type StudyEvent =
   | { kind: 'run-event'; index: number; event: RunEvent }
   | { kind: 'run-done'; index: number; result: RunResult };
 
+export interface StudyOptions {
+  /** Make every run durable (see RunRequest): checkpoint every N steps, resume, keep finished results. */
+  checkpointEverySteps?: number;
+}
+
 export async function runStudy(
   engine: Remote<EngineApi>,
   spec: StudySpec,
   onEvent: (event: StudyEvent) => void,
+  options: StudyOptions = {},
 ): Promise<ResultsFile> {
   const planned = planRuns(spec);
   const runs: RunResult[] = [];
@@ -26,7 +32,7 @@ export async function runStudy(
     const sink = proxy((event: RunEvent) => onEvent({ kind: 'run-event', index, event }));
     // The worker validated it too; checking again here means a worker of
     // another version cannot slip a malformed result into the file.
-    const result = await parseRunResult(await engine.run({ config: run.config, seed: run.seed }, sink));
+    const result = await parseRunResult(await engine.run({ config: run.config, seed: run.seed, ...options }, sink));
     runs.push(result);
     onEvent({ kind: 'run-done', index, result });
   }

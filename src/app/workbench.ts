@@ -13,6 +13,13 @@ import type { ResultsFile, RunResult } from '../study/results';
 import { canonicalJson } from '../util/hash';
 import { runStudy, type StudyEvent } from './study-runner';
 
+/**
+ * Runs started here are durable: a reload, a crash or a closed tab costs at
+ * most this many steps, and running the same study again picks up where it
+ * stopped (finished runs come back from IndexedDB).
+ */
+const CHECKPOINT_EVERY_STEPS = 50;
+
 export type StudySource = { kind: 'preset'; name: PresetName } | { kind: 'file'; fileName: string };
 
 export interface PlannedRunView {
@@ -209,7 +216,7 @@ export class Workbench {
       })),
     });
     try {
-      const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event));
+      const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event), { checkpointEverySteps: CHECKPOINT_EVERY_STEPS });
       this.set({ phase: 'finished', results, studyEtaSec: null });
     } catch (error) {
       const runs = this.current.runs.map((r) => (r.status === 'running' ? { ...r, status: this.wantCancel ? 'cancelled' : 'failed' } as RunView : r));

@@ -122,6 +122,8 @@ function describe(event: StudyEvent): string {
           return `  paused at step ${e.step}`;
         case 'checkpoint':
           return `  checkpoint saved after step ${e.step}`;
+        case 'restored':
+          return `  already finished earlier (${e.step} steps): its stored result is used`;
         case 'resumed':
           return `  resumed from the checkpoint after step ${e.step} (epoch ${e.epoch + 1})`;
       }

@@ -1,8 +1,10 @@
 /**
- * Training checkpoints in IndexedDB, one per run (the latest saved): written
+ * Training checkpoints in IndexedDB, one per run (the latest saved), and the
+ * results of finished runs. Checkpoints are written
  * in one transaction with their list entry, so a checkpoint is there whole or
  * not at all, and a failed save leaves the previous one as it was.
  */
+import type { RunResult } from '../study/results';
 import type { Checkpoint } from '../training/checkpoint';
 import { openClasswiseDb, writeTransaction, type CheckpointInfo, type ClasswiseDb } from './db';
 import { isQuotaExceeded, StorageFullError } from './errors';
@@ -92,6 +94,28 @@ export class CheckpointStore {
       await tx.objectStore('checkpointInfo').delete(runKey);
       return existed;
     });
+  }
+
+  /**
+   * Ends a run: its result is stored and its checkpoint dropped in one
+   * transaction, so at any moment the run has one or the other.
+   */
+  async complete(runKey: string, result: RunResult): Promise<void> {
+    try {
+      await writeTransaction(this.db, ['runResults', 'checkpoints', 'checkpointInfo'], async (tx) => {
+        await tx.objectStore('runResults').put({ runKey, result, savedAt: new Date().toISOString() });
+        await tx.objectStore('checkpoints').delete(runKey);
+        await tx.objectStore('checkpointInfo').delete(runKey);
+      });
+    } catch (error) {
+      if (!isQuotaExceeded(error)) throw error;
+      throw new StorageFullError(`the result of run ${runKey}`, JSON.stringify(result).length, await storageStatus(), { cause: error });
+    }
+  }
+
+  /** The stored result of a finished run, if any. */
+  async result(runKey: string): Promise<RunResult | undefined> {
+    return (await this.db.get('runResults', runKey))?.result;
   }
 
   /** Every saved checkpoint, newest first, without reading any weights. */

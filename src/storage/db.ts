@@ -1,6 +1,7 @@
 /**
  * The one IndexedDB database Classwise keeps per origin: cached datasets
- * (manifests and content-addressed shards) and training checkpoints.
+ * (manifests and content-addressed shards), training checkpoints, and the
+ * results of finished runs.
  *
  * ## Changing the schema
  *
@@ -26,6 +27,7 @@
  * ```
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { RunResult } from '../study/results';
 import type { Checkpoint } from '../training/checkpoint';
 import { describeError, StorageUnavailableError } from './errors';
 
@@ -61,7 +63,15 @@ export interface CheckpointInfo {
   bytes: number;
 }
 
+/** A finished run's result, kept until the study that ran it has it: a reload re-runs nothing that finished. */
+export interface RunResultRecord {
+  runKey: string;
+  result: RunResult;
+  savedAt: string;
+}
+
 export interface ClasswiseSchema extends DBSchema {
+  runResults: { key: string; value: RunResultRecord };
   manifests: { key: string; value: ManifestRecord };
   shards: { key: string; value: ShardRecord; indexes: { byDataset: string } };
   checkpoints: { key: string; value: Checkpoint };
@@ -81,6 +91,10 @@ export const MIGRATIONS: readonly Migration[] = [
     shards.createIndex('byDataset', 'datasetIds', { multiEntry: true });
     db.createObjectStore('checkpoints', { keyPath: 'runKey' });
     db.createObjectStore('checkpointInfo', { keyPath: 'runKey' });
+  },
+  // v2: finished runs' results, so a crash after a run's end loses nothing.
+  (db) => {
+    db.createObjectStore('runResults', { keyPath: 'runKey' });
   },
 ];
 

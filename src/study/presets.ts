@@ -64,9 +64,9 @@ export const PRESETS = {
     description: 'Generated teaching set (16 px), ResNet-20 (width 1/4): no crop vs random-resized crop s = 0.25, 2 seeds.',
     baseline: {
       model: { arch: 'resnet20', width: 0.25 },
-      dataset: { kind: 'teaching', size: 16, trainPerClass: 50, testPerClass: 20 },
+      dataset: { kind: 'teaching', size: 16, trainPerClass: 30, testPerClass: 20 },
       augmentation: { crop: { kind: 'none' }, flip: false },
-      training: { epochs: 5, batchSize: 50, optimizer: { lr: 0.1, momentum: 0.9 }, lossReadEvery: 5 },
+      training: { epochs: 6, batchSize: 30, optimizer: { lr: 0.1, momentum: 0.9 }, bnMomentum: 0.3, lossReadEvery: 5 },
     },
     sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
     seeds: [0, 1],

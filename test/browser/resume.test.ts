@@ -37,5 +37,9 @@ it('resumes a run killed mid-epoch to the same per-class result', async () => {
   expect(result.confusion).toEqual(reference.confusion);
   expect(result.history.map((h) => h.step)).toEqual(reference.history.map((h) => h.step));
   result.history.forEach((h, i) => expect(Math.abs(h.loss - reference.history[i]!.loss)).toBeLessThan(1e-5));
+  // Asked again, the finished run is answered from IndexedDB without training.
+  const again = await session.page.evaluate((c) => window.harness!.runInWorker({ config: c, seed: 11, checkpointEverySteps: 2 }), config);
+  expect(again.events.map((e) => e.kind)).toEqual(['dataset', 'restored']);
+  expect((await parseRunResult(again.result)).confusion).toEqual(result.confusion);
   console.log(`killed after step ${killedAt + 1}, resumed at step ${resumed && 'step' in resumed ? resumed.step : '?'}; top-1 ${result.top1} vs ${reference.top1}`);
 });

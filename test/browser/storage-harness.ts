@@ -5,13 +5,16 @@
  */
 import { CHECKPOINT_SCHEMA, type Checkpoint } from '../../src/training/checkpoint';
 import { sha256Hex } from '../../src/util/hash';
+import { openDB } from 'idb';
 import {
   CheckpointStore,
   DatasetCache,
+  MIGRATIONS,
   openClasswiseDb,
   requestPersistence,
   storageStatus,
   type ClasswiseDb,
+  type ClasswiseSchema,
   type FetchProgress,
   type ShardRef,
 } from '../../src/storage';
@@ -196,7 +199,25 @@ async function openWithoutIndexedDb(): Promise<Outcome<void>> {
   }
 }
 
+/**
+ * A database as version 1 left it (the first migration only, one checkpoint),
+ * then opened by the current code: the later migrations must run and keep it.
+ */
+async function upgradeFromVersion1(): Promise<{ version: number; stores: string[]; checkpointStep: number | undefined }> {
+  const name = 'classwise-upgrade-test';
+  const v1 = await openDB<ClasswiseSchema>(name, 1, { upgrade: (database, _old, _new, tx) => MIGRATIONS[0]!(database, tx) });
+  await v1.put('checkpoints', makeCheckpoint({ runKey: 'old:0', step: 7, fill: 1, size: 8 }));
+  v1.close();
+  const current = await openClasswiseDb(name);
+  try {
+    return { version: current.version, stores: [...current.objectStoreNames], checkpointStep: (await current.get('checkpoints', 'old:0'))?.step };
+  } finally {
+    current.close();
+  }
+}
+
 const storageHarness = {
+  upgradeFromVersion1,
   loadDataset,
   getShard,
   putShard,

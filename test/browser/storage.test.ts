@@ -301,6 +301,15 @@ describe('dataset cache', () => {
   });
 });
 
+describe('schema migrations', () => {
+  it('upgrades a version-1 database in place, keeping its checkpoints', async () => {
+    const upgraded = await session.page.evaluate(() => window.storageHarness!.upgradeFromVersion1());
+    expect(upgraded.version).toBe(2);
+    expect(upgraded.stores).toContain('runResults');
+    expect(upgraded.checkpointStep).toBe(7);
+  });
+});
+
 describe('checkpoints', () => {
   const run = 'c0ffee:0';
   const first: CheckpointSpec = { runKey: run, step: 10, fill: 1, size: 4096 };
