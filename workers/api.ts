@@ -42,7 +42,52 @@ export interface DatasetSummary extends DatasetIdentity {
   trainCount: number;
 }
 
+/** A dataset the cache holds (built in, downloaded or imported). */
+export interface CachedDataset {
+  /** The manifest URL, or `import:…` for data imported from local files. */
+  id: string;
+  name: string | null;
+  bytes: number;
+  complete: boolean;
+  addedAt: string;
+}
+
+export interface ImportProgress {
+  stage: 'reading' | 'decoding' | 'sharding' | 'storing';
+  done: number;
+  total: number;
+}
+
+/** What an import leaves in the cache: a config to train on it, and what it holds. */
+export interface ImportedDataset {
+  config: { kind: 'manifest'; url: string };
+  summary: DatasetSummary;
+}
+
+export type ArchiveSource = { file: Blob; name: string } | { url: string };
+
+export interface ImageFolderFile {
+  /** Relative path inside the picked folder, e.g. `train/cat/001.jpg`. */
+  path: string;
+  file: Blob;
+}
+
+export interface ImageFolderOptions {
+  name: string;
+  /** Resize every image to size × size; without it, mixed sizes are refused. */
+  size?: number;
+  /** Without train/ and test/ folders: the share of each class held out for testing. */
+  testFraction?: number;
+  seed?: number;
+}
+
 export interface EngineApi {
+  /** A CIFAR-10/100 binary archive (a picked file or a URL) into the cache. */
+  importArchive(source: ArchiveSource, options: { labels?: 'fine' | 'coarse' }, onProgress?: (progress: ImportProgress) => void): Promise<ImportedDataset>;
+  /** An image folder (one sub-folder per class), decoded here, off the main thread, into the cache. */
+  importImageFolder(files: ImageFolderFile[], options: ImageFolderOptions, onProgress?: (progress: ImportProgress) => void): Promise<ImportedDataset>;
+  listDatasets(): Promise<CachedDataset[]>;
+  deleteDataset(id: string): Promise<void>;
   /** Loads a dataset (from the cache when it is there) and says what it holds. */
   describeDataset(config: DatasetConfigInput, onProgress?: (progress: FetchProgress) => void): Promise<DatasetSummary>;
   /** Starts a backend (webgpu unless told otherwise), falling back as needed. */

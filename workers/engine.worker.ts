@@ -10,7 +10,8 @@ import { selectBackend, type BackendReport } from '../src/engine/backend';
 import { train, type CheckpointPolicy } from '../src/engine/train';
 import { CheckpointStore } from '../src/storage/checkpoints';
 import { runKey } from '../src/training/checkpoint';
-import { loadDataset } from '../src/data/load';
+import { forgetLoadedDataset, loadDataset } from '../src/data/load';
+import { deleteDataset, importArchive, importImageFolder, listDatasets } from '../src/data/import';
 import { datasetIdentity } from '../src/data/dataset';
 import { checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
 import { parseRunResult } from '../src/study/results';
@@ -46,6 +47,17 @@ const engine: EngineApi = {
   async init(requested) {
     backend = await selectBackend(requested);
     return backend;
+  },
+
+  importArchive: (source, options, onProgress) => importArchive(source, options, onProgress),
+
+  importImageFolder: (files, options, onProgress) => importImageFolder(files, options, onProgress),
+
+  listDatasets: () => listDatasets(),
+
+  async deleteDataset(id) {
+    await deleteDataset(id);
+    forgetLoadedDataset();
   },
 
   async describeDataset(config, onProgress) {

@@ -2,11 +2,23 @@
  * The workbench's controller: owns the engine worker, runs a study through
  * runStudy, and holds everything the page shows as one immutable state
  * snapshot. UI components render that state and call the intents below
- * (select, load, run, pause, resume, cancel, export); they never talk to the
- * worker themselves. No TensorFlow.js here: it lives in the worker only.
+ * (select, load, run, pause, resume, cancel, export; and for datasets:
+ * import, delete, use in a study, keep storage persistent); they never talk
+ * to the worker themselves. No TensorFlow.js here: it lives in the worker only.
  */
+import { proxy } from 'comlink';
 import { startEngine, type EngineHandle } from '../../workers/client';
-import type { BackendReport, RunEvent } from '../../workers/api';
+import type {
+  ArchiveSource,
+  BackendReport,
+  CachedDataset,
+  ImageFolderFile,
+  ImageFolderOptions,
+  ImportedDataset,
+  ImportProgress,
+  RunEvent,
+} from '../../workers/api';
+import { requestPersistence, storageStatus, type StorageStatus } from '../storage/status';
 import { PRESETS, isPresetName, type PresetName } from '../study/presets';
 import { parseStudySpec, planRuns, type StudySpec } from '../study/study';
 import type { ResultsFile, RunResult } from '../study/results';
@@ -20,7 +32,11 @@ import { runStudy, type StudyEvent } from './study-runner';
  */
 const CHECKPOINT_EVERY_STEPS = 50;
 
-export type StudySource = { kind: 'preset'; name: PresetName } | { kind: 'file'; fileName: string };
+export type StudySource =
+  | { kind: 'preset'; name: PresetName }
+  | { kind: 'file'; fileName: string }
+  /** A preset or spec file whose baseline dataset was replaced by a cached one. */
+  | { kind: 'dataset'; base: Exclude<StudySource, { kind: 'dataset' }>; baseSpec: StudySpec; dataset: { name: string; url: string } };
 
 export interface PlannedRunView {
   label: string;
@@ -88,6 +104,32 @@ export interface WorkbenchState {
   error: string | null;
   /** The results file, once every planned run has finished. */
   results: ResultsFile | null;
+  datasets: DatasetsState;
+}
+
+/** What an import is reading, and how far it has got. */
+export interface ImportView {
+  /** The file, folder or URL being imported. */
+  what: string;
+  progress: ImportProgress | null;
+}
+
+export interface DatasetsState {
+  /** Usage, quota and persistence of this origin's storage; null until first read. */
+  storage: StorageStatus | null;
+  /** The answer to the last request for persistent storage (the user's or the automatic one). */
+  persistRequest: { granted: boolean; automatic: boolean } | null;
+  /** The datasets the cache holds; null until the worker first answers. */
+  list: CachedDataset[] | null;
+  /** Why the list (or a delete) failed. */
+  listError: string | null;
+  importing: ImportView | null;
+  /** Why the last import failed, as the worker said it (naming the file). */
+  importError: string | null;
+  /** The last import that succeeded, with what it holds. */
+  imported: ImportedDataset | null;
+  /** Ids whose delete is under way. */
+  deleting: string[];
 }
 
 export type Download = (fileName: string, blob: Blob) => void;
@@ -111,6 +153,10 @@ export class Workbench {
   private listeners = new Set<(state: WorkbenchState) => void>();
   private wantPaused = false;
   private wantCancel = false;
+  /** Persistence is asked for automatically at most once, after the first import or download. */
+  private autoPersistAsked = false;
+  /** Ids of the complete datasets at the last listing, to notice a download a study made. */
+  private knownComplete: Set<string> | null = null;
   private current: WorkbenchState;
 
   constructor(
@@ -128,6 +174,16 @@ export class Workbench {
       studyEtaSec: null,
       error: null,
       results: null,
+      datasets: {
+        storage: null,
+        persistRequest: null,
+        list: null,
+        listError: null,
+        importing: null,
+        importError: null,
+        imported: null,
+        deleting: [],
+      },
     };
   }
 
@@ -145,8 +201,16 @@ export class Workbench {
   /** Starts the worker and its backend (WebGPU, or the fallback it reports). */
   async init(): Promise<void> {
     if (this.handle) return;
+    void this.refreshStorage();
     try {
       this.handle = this.start();
+    } catch (error) {
+      this.set({ backend: { status: 'failed', message: messageOf(error) } });
+      return;
+    }
+    // The cache is listed by the worker, whether or not a GPU backend starts.
+    void this.refreshDatasets();
+    try {
       const report = await this.handle.engine.init('webgpu');
       this.set({ backend: { status: 'ready', report } });
     } catch (error) {
@@ -187,8 +251,8 @@ export class Workbench {
   }
 
   get canRun(): boolean {
-    const { backend, study, phase } = this.current;
-    return backend.status === 'ready' && study !== null && !isActive(phase);
+    const { backend, study, phase, datasets } = this.current;
+    return backend.status === 'ready' && study !== null && !isActive(phase) && datasets.importing === null;
   }
 
   /** Runs the selected study, one run after another, in the worker. */
@@ -228,6 +292,8 @@ export class Workbench {
     } finally {
       this.wantPaused = false;
       this.wantCancel = false;
+      // A run may have downloaded a dataset (the built-in Fashion-MNIST, a manifest URL).
+      void this.refreshDatasets({ afterRun: true });
     }
   }
 
@@ -261,6 +327,132 @@ export class Workbench {
     if (!results || this.current.phase !== 'finished') return;
     const blob = new Blob([JSON.stringify(results, null, 2)], { type: 'application/json' });
     this.download(resultsFileName(results.study.name), blob);
+  }
+
+  /** Reads usage, quota and persistence again (main thread: the Storage API as the page sees it). */
+  async refreshStorage(): Promise<void> {
+    const storage = await storageStatus();
+    this.setDatasets({ storage });
+  }
+
+  /**
+   * Lists the cached datasets (and reads the storage figures again). After a
+   * study, a complete dataset that was not there before is a download: the
+   * first one asks for persistent storage.
+   */
+  async refreshDatasets(options: { afterRun?: boolean } = {}): Promise<void> {
+    const refreshed = this.refreshStorage();
+    if (!this.handle) return refreshed;
+    try {
+      const list = await this.handle.engine.listDatasets();
+      const complete = new Set(list.filter((d) => d.complete).map((d) => d.id));
+      const downloaded = options.afterRun && this.knownComplete !== null && [...complete].some((id) => !this.knownComplete!.has(id));
+      this.knownComplete = complete;
+      this.setDatasets({ list, listError: null });
+      if (downloaded) await this.askPersistenceOnce();
+    } catch (error) {
+      this.setDatasets({ listError: `The cached datasets could not be listed: ${messageOf(error)}` });
+    }
+    await refreshed;
+  }
+
+  /** Asks the browser to keep this origin's data; the answer is shown. */
+  async keepPersistent(): Promise<void> {
+    await this.persist(false);
+  }
+
+  get canImport(): boolean {
+    return this.handle !== null && this.current.datasets.importing === null && !isActive(this.current.phase);
+  }
+
+  /** A CIFAR-10/100 binary archive, picked or at a URL, into the cache. */
+  async importArchive(source: ArchiveSource, labels: 'fine' | 'coarse' = 'fine'): Promise<void> {
+    const what = 'url' in source ? source.url : source.name;
+    await this.runImport(what, (engine, onProgress) => engine.importArchive(source, { labels }, onProgress));
+  }
+
+  /** An image folder (paths relative to the folder, one sub-folder per class, or train/ and test/). */
+  async importImageFolder(files: ImageFolderFile[], options: ImageFolderOptions): Promise<void> {
+    await this.runImport(options.name, (engine, onProgress) => engine.importImageFolder(files, options, onProgress));
+  }
+
+  /** Removes a dataset from the cache, then lists again. Not while a study runs (it may be reading it). */
+  async deleteDataset(id: string): Promise<void> {
+    const { datasets } = this.current;
+    if (!this.handle || isActive(this.current.phase) || datasets.importing || datasets.deleting.includes(id)) return;
+    this.setDatasets({ deleting: [...datasets.deleting, id], listError: null });
+    try {
+      await this.handle.engine.deleteDataset(id);
+      const { imported } = this.current.datasets;
+      if (imported?.config.url === id) this.setDatasets({ imported: null });
+      // A study trained on the deleted dataset could not run: back to the study it came from.
+      const source = this.current.study?.source;
+      if (source?.kind === 'dataset' && source.dataset.url === id && !isActive(this.current.phase)) {
+        this.set({ ...idleStudy(), study: selectedStudy(source.base, source.baseSpec), studyError: null });
+      }
+    } catch (error) {
+      this.setDatasets({ listError: `The dataset could not be deleted: ${messageOf(error)}` });
+    } finally {
+      this.setDatasets({ deleting: this.current.datasets.deleting.filter((d) => d !== id) });
+      this.knownComplete?.delete(id);
+      await this.refreshDatasets();
+    }
+  }
+
+  /**
+   * Selects the current study (preset or spec file) with its baseline trained
+   * on a cached dataset instead; the name says which. Validated like any
+   * study; a refusal is shown where a refused spec file is.
+   */
+  useDataset(dataset: { url: string; name: string }): void {
+    const study = this.current.study;
+    if (!study || isActive(this.current.phase)) return;
+    const base = study.source.kind === 'dataset' ? study.source.base : study.source;
+    const baseSpec = study.source.kind === 'dataset' ? study.source.baseSpec : study.spec;
+    const source: StudySource = { kind: 'dataset', base, baseSpec, dataset };
+    const value = { ...baseSpec, name: `${baseSpec.name} · ${dataset.name}`, baseline: { ...baseSpec.baseline, dataset: { kind: 'manifest', url: dataset.url } } };
+    try {
+      this.set({ ...idleStudy(), study: selectedStudy(source, parseStudySpec(value)), studyError: null });
+    } catch (error) {
+      this.set({ studyError: `${dataset.name} cannot be used in ${baseSpec.name}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  private async runImport(
+    what: string,
+    start: (engine: EngineHandle['engine'], onProgress: (progress: ImportProgress) => void) => Promise<ImportedDataset>,
+  ): Promise<void> {
+    if (!this.canImport || !this.handle) return;
+    this.setDatasets({ importing: { what, progress: null }, importError: null });
+    const onProgress = proxy((progress: ImportProgress) => {
+      if (this.current.datasets.importing?.what === what) this.setDatasets({ importing: { what, progress } });
+    });
+    try {
+      const imported = await start(this.handle.engine, onProgress);
+      this.setDatasets({ importing: null, imported });
+      await this.refreshDatasets();
+      await this.askPersistenceOnce();
+    } catch (error) {
+      this.setDatasets({ importing: null, importError: messageOf(error) });
+      await this.refreshDatasets();
+    }
+  }
+
+  private async askPersistenceOnce(): Promise<void> {
+    if (this.autoPersistAsked) return;
+    this.autoPersistAsked = true;
+    if (this.current.datasets.storage?.persisted) return;
+    await this.persist(true);
+  }
+
+  private async persist(automatic: boolean): Promise<void> {
+    const granted = await requestPersistence();
+    this.setDatasets({ persistRequest: { granted, automatic } });
+    await this.refreshStorage();
+  }
+
+  private setDatasets(patch: Partial<DatasetsState>): void {
+    this.set({ datasets: { ...this.current.datasets, ...patch } });
   }
 
   private onStudyEvent(event: StudyEvent): void {

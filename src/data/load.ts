@@ -23,6 +23,11 @@ export async function loadDataset(config: DatasetConfig, onProgress?: (progress:
   return cached.dataset;
 }
 
+/** Drops the dataset kept in memory (after a dataset is deleted from the cache, so a later load does not see it). */
+export function forgetLoadedDataset(): void {
+  cached = null;
+}
+
 function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> | Dataset {
   switch (config.kind) {
     case 'synthetic':
@@ -44,6 +49,9 @@ async function loadShards(manifestUrl: string, onProgress?: (progress: FetchProg
     let manifest: Manifest;
     if (record?.complete && record.manifest) {
       manifest = parseManifest(record.manifest, `cached manifest of ${manifestUrl}`);
+    } else if (manifestUrl.startsWith('import:')) {
+      // Imported from local files: there is nowhere to download it from.
+      throw new Error(`the imported dataset ${manifestUrl} is not in this browser's storage${record ? ' (it is incomplete)' : ''}; import it again`);
     } else {
       manifest = await fetchManifest(manifestUrl);
       await cache.putManifest(manifestUrl, manifest, false);

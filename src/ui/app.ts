@@ -6,10 +6,12 @@ import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
 import { INTENT_EVENT, type Intent } from './intents';
+import { DATASET_INTENT_EVENT, type DatasetIntent } from './dataset-intents';
 import './backend-status';
 import './study-picker';
 import './run-monitor';
 import './results-table';
+import './dataset-panel';
 
 @customElement('cw-app')
 export class App extends LitElement {
@@ -56,12 +58,14 @@ export class App extends LitElement {
     super.connectedCallback();
     this.unsubscribe = this.workbench.subscribe((s) => (this.view = s));
     this.addEventListener(INTENT_EVENT, this.onIntent);
+    this.addEventListener(DATASET_INTENT_EVENT, this.onDatasetIntent);
     void this.workbench.init();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener(INTENT_EVENT, this.onIntent);
+    this.removeEventListener(DATASET_INTENT_EVENT, this.onDatasetIntent);
     this.unsubscribe?.();
     this.workbench.dispose();
   }
@@ -88,6 +92,26 @@ export class App extends LitElement {
     }
   };
 
+  private readonly onDatasetIntent = (event: CustomEvent<DatasetIntent>): void => {
+    event.stopPropagation();
+    const intent = event.detail;
+    const wb = this.workbench;
+    switch (intent.kind) {
+      case 'refresh-datasets':
+        return void wb.refreshDatasets();
+      case 'keep-persistent':
+        return void wb.keepPersistent();
+      case 'import-archive':
+        return void wb.importArchive(intent.source, intent.labels);
+      case 'import-folder':
+        return void wb.importImageFolder(intent.files, intent.options);
+      case 'delete-dataset':
+        return void wb.deleteDataset(intent.id);
+      case 'use-dataset':
+        return wb.useDataset({ url: intent.url, name: intent.name });
+    }
+  };
+
   override render() {
     const s = this.view;
     return html`
@@ -107,6 +131,7 @@ export class App extends LitElement {
             .error=${s.error}
           ></cw-run-monitor>
         </div>
+        <cw-dataset-panel .datasets=${s.datasets} .study=${s.study} ?locked=${isActive(s.phase)} ?canImport=${this.workbench.canImport}></cw-dataset-panel>
         <cw-results-table .runs=${s.runs} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
       </div>
     `;

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { startEngine, eventSink } from '../../workers/client';
 import { proxy } from 'comlink';
-import type { DatasetSummary, RunEvent, RunRequest } from '../../workers/api';
+import type { CachedDataset, DatasetSummary, ImageFolderOptions, ImportedDataset, ImportProgress, RunEvent, RunRequest } from '../../workers/api';
 import type { FetchProgress } from '../../src/data/load';
 import { cropBoxes } from '../../src/augment/crop';
 import { channelStatistics } from '../../src/data/dataset';
@@ -97,6 +97,71 @@ async function describeInWorker(config: DatasetConfigInput): Promise<{ summary: 
   } finally {
     terminate();
   }
+}
+
+/** What an import in a fresh engine worker came to: the dataset, or the error's name and message; and its progress. */
+export type ImportReport = ({ ok: true; value: ImportedDataset } | { ok: false; name: string; message: string }) & { progress: ImportProgress[]; ms: number };
+
+/** A file made by a test in Node, carried into the page as base64 (page.evaluate carries no bytes). */
+export interface TestFile {
+  path: string;
+  base64: string;
+  type?: string;
+}
+
+function fromBase64(base64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/**
+ * One engine worker for imports, listing and deleting, started on first use
+ * and kept for the page's life (a worker's start, loading tfjs, is most of a
+ * small import's time); describeInWorker still starts a fresh one each time.
+ */
+let importEngine: ReturnType<typeof startEngine> | undefined;
+const importer = () => (importEngine ??= startEngine()).engine;
+
+async function importInWorker(body: (engine: ReturnType<typeof startEngine>['engine'], onProgress: (p: ImportProgress) => void) => Promise<ImportedDataset>): Promise<ImportReport> {
+  const progress: ImportProgress[] = [];
+  const started = performance.now();
+  try {
+    const value = await body(importer(), proxy((p: ImportProgress) => void progress.push(p)));
+    return { ok: true, value, progress, ms: performance.now() - started };
+  } catch (e) {
+    const error = e as Error;
+    return { ok: false, name: error.name, message: error.message, progress, ms: performance.now() - started };
+  }
+}
+
+/** A CIFAR archive imported by the engine worker: bytes made into a Blob here (a picked file), or a URL it fetches. */
+function importArchiveInWorker(source: { base64: string; name: string } | { url: string }, options: { labels?: 'fine' | 'coarse' } = {}): Promise<ImportReport> {
+  const given = 'url' in source ? source : { file: new Blob([fromBase64(source.base64)], { type: 'application/gzip' }), name: source.name };
+  return importInWorker((engine, onProgress) => engine.importArchive(given, options, onProgress));
+}
+
+/** An image folder imported by the engine worker; a path ending in '/' is a folder entry (empty blob). */
+function importFolderInWorker(files: TestFile[], options: ImageFolderOptions): Promise<ImportReport> {
+  const given = files.map(({ path, base64, type }) => ({ path, file: new Blob([fromBase64(base64)], type ? { type } : {}) }));
+  return importInWorker((engine, onProgress) => engine.importImageFolder(given, options, onProgress));
+}
+
+function listDatasetsInWorker(): Promise<CachedDataset[]> {
+  return importer().listDatasets();
+}
+
+function deleteDatasetInWorker(id: string): Promise<void> {
+  return importer().deleteDataset(id);
+}
+
+/** A dataset loaded on the page itself (the same load path as the worker's), as plain numbers: labels and each image's bytes. */
+async function datasetPixels(config: DatasetConfigInput): Promise<{ name: string; shape: number[]; classNames: string[]; train: { labels: number[]; images: number[][] }; test: { labels: number[]; images: number[][] } }> {
+  const dataset = await loadDataset(parseRunConfig({ model: { arch: 'resnet20' }, dataset: config, training: { epochs: 1, batchSize: 1, optimizer: { lr: 0.1 } } }).dataset);
+  const bytes = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
+  const split = (s: typeof dataset.train) => ({
+    labels: Array.from(s.labels),
+    images: Array.from({ length: s.count }, (_, i) => Array.from(s.images.subarray(i * bytes, (i + 1) * bytes))),
+  });
+  return { name: dataset.name, shape: [...dataset.shape], classNames: dataset.classNames, train: split(dataset.train), test: split(dataset.test) };
 }
 
 interface TorchCase {
@@ -215,7 +280,20 @@ async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmenta
   return { boxes: Array.from(boxes), shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
 }
 
-const harness = { runInWorker, runKilledThenResumed, describeInWorker, torchReference, resnetStep, augmentedBatch, selectBackend };
+const harness = {
+  runInWorker,
+  runKilledThenResumed,
+  describeInWorker,
+  importArchiveInWorker,
+  importFolderInWorker,
+  listDatasetsInWorker,
+  deleteDatasetInWorker,
+  datasetPixels,
+  torchReference,
+  resnetStep,
+  augmentedBatch,
+  selectBackend,
+};
 
 declare global {
   interface Window {

@@ -141,7 +141,17 @@ describe('the workbench page', () => {
     expect(results.runs[0]!.perClass).toHaveLength(4);
   });
 
+  it('answers a study it already ran from IndexedDB, without training again', async () => {
+    const before = await byId('runs-table').getByTestId('run-row').allTextContents();
+    await byId('run-button').click();
+    await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
+    expect(await byId('runs-table').getByTestId('run-row').allTextContents()).toEqual(before);
+  });
+
   it('cancels a study in its second run, keeping the finished first run', async () => {
+    // Another seed: runs not yet in IndexedDB, so they train.
+    const fresh = { ...structuredClone(PRESETS.smoke), name: 'smoke-seed-5', seeds: [5] };
+    await byId('spec-file').setInputFiles({ name: 'fresh.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fresh)) });
     await byId('run-button').click();
     const bar = byId('progress-bar');
     await until(
