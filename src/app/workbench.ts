@@ -82,6 +82,8 @@ export interface RunView extends PlannedRunView {
   latest: RunProgress | null;
   losses: LossPoint[];
   evaluation: { epoch: number; top1: number } | null;
+  /** The step this run resumed from after an interruption, if it did. */
+  resumedFrom: number | null;
   /** Wall-clock start (performance.now()), for the study ETA. */
   startedAt: number | null;
   result: RunResult | null;
@@ -105,7 +107,28 @@ export interface WorkbenchState {
   /** The results file, once every planned run has finished. */
   results: ResultsFile | null;
   datasets: DatasetsState;
+  /** A study that was running when the page went away (reload, crash, closed tab), offered for resuming. */
+  interrupted: SelectedStudy | null;
 }
+
+/**
+ * Where the workbench notes the study it is running, so that after a reload it
+ * can offer to resume it. Only the spec is kept here: the runs' checkpoints and
+ * finished results are in IndexedDB.
+ */
+export interface StudyJournal {
+  read(): string | null;
+  write(text: string): void;
+  clear(): void;
+}
+
+const JOURNAL_KEY = 'classwise.runningStudy';
+
+const localStorageJournal: StudyJournal = {
+  read: () => globalThis.localStorage?.getItem(JOURNAL_KEY) ?? null,
+  write: (text) => globalThis.localStorage?.setItem(JOURNAL_KEY, text),
+  clear: () => globalThis.localStorage?.removeItem(JOURNAL_KEY),
+};
 
 /** What an import is reading, and how far it has got. */
 export interface ImportView {
@@ -162,6 +185,7 @@ export class Workbench {
   constructor(
     private readonly start: () => EngineHandle = startEngine,
     private readonly download: Download = downloadWithLink,
+    private readonly journal: StudyJournal = localStorageJournal,
   ) {
     const first = Object.keys(PRESETS)[0];
     this.current = {
@@ -184,7 +208,34 @@ export class Workbench {
         imported: null,
         deleting: [],
       },
+      interrupted: this.readJournal(),
     };
+  }
+
+  /** The study the journal says was running; a journal this version cannot read is dropped. */
+  private readJournal(): SelectedStudy | null {
+    const text = this.journal.read();
+    if (!text) return null;
+    try {
+      const { source, spec } = JSON.parse(text) as { source: StudySource; spec: unknown };
+      return selectedStudy(source, parseStudySpec(spec));
+    } catch {
+      this.journal.clear();
+      return null;
+    }
+  }
+
+  /** Selects the interrupted study and runs it: finished runs come back from IndexedDB, the one in progress resumes from its checkpoint. */
+  async resumeInterrupted(): Promise<void> {
+    const { interrupted, phase } = this.current;
+    if (!interrupted || isActive(phase)) return;
+    this.set({ ...idleStudy(), study: interrupted, studyError: null, interrupted: null });
+    await this.run();
+  }
+
+  discardInterrupted(): void {
+    this.journal.clear();
+    this.set({ interrupted: null });
   }
 
   get state(): WorkbenchState {
@@ -262,8 +313,10 @@ export class Workbench {
     const { engine } = this.handle;
     this.wantPaused = false;
     this.wantCancel = false;
+    this.journal.write(JSON.stringify({ source: study.source, spec: study.spec }));
     this.set({
       ...idleStudy(),
+      interrupted: null,
       phase: 'running',
       runs: study.planned.map((p, index) => ({
         ...p,
@@ -276,15 +329,18 @@ export class Workbench {
         losses: [],
         evaluation: null,
         startedAt: null,
+        resumedFrom: null,
         result: null,
       })),
     });
     try {
       const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event), { checkpointEverySteps: CHECKPOINT_EVERY_STEPS });
+      this.journal.clear();
       this.set({ phase: 'finished', results, studyEtaSec: null });
     } catch (error) {
       const runs = this.current.runs.map((r) => (r.status === 'running' ? { ...r, status: this.wantCancel ? 'cancelled' : 'failed' } as RunView : r));
       if (this.wantCancel && isCancel(error)) {
+        this.journal.clear();
         this.set({ phase: 'cancelled', runs, studyEtaSec: null });
       } else {
         this.set({ phase: 'failed', runs, studyEtaSec: null, error: messageOf(error) });
@@ -513,6 +569,9 @@ export class Workbench {
         return;
       case 'paused':
         if (this.current.phase === 'pausing') this.set({ phase: 'paused' });
+        return;
+      case 'resumed':
+        this.updateRun(index, { stepsDone: event.step, resumedFrom: event.step });
         return;
       case 'epoch':
         return;

@@ -2,12 +2,13 @@
  * The workbench page: owns the Workbench controller, re-renders on its state,
  * and turns the components' intents into controller calls.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
 import { INTENT_EVENT, type Intent } from './intents';
 import { DATASET_INTENT_EVENT, type DatasetIntent } from './dataset-intents';
 import './backend-status';
+import './interrupted-study';
 import './study-picker';
 import './run-monitor';
 import './results-table';
@@ -89,6 +90,10 @@ export class App extends LitElement {
         return wb.cancel();
       case 'export':
         return wb.exportResults();
+      case 'resume-interrupted':
+        return void wb.resumeInterrupted();
+      case 'discard-interrupted':
+        return wb.discardInterrupted();
     }
   };
 
@@ -121,6 +126,7 @@ export class App extends LitElement {
       </header>
       <div class="stack">
         <cw-backend-status .backend=${s.backend}></cw-backend-status>
+        ${s.interrupted ? html`<cw-interrupted-study .study=${s.interrupted} ?canResume=${s.backend.status === 'ready'}></cw-interrupted-study>` : nothing}
         <div class="columns">
           <cw-study-picker .study=${s.study} .error=${s.studyError} ?locked=${isActive(s.phase)} ?canRun=${this.workbench.canRun}></cw-study-picker>
           <cw-run-monitor

@@ -9,7 +9,9 @@ export type Intent =
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'cancel' }
-  | { kind: 'export' };
+  | { kind: 'export' }
+  | { kind: 'resume-interrupted' }
+  | { kind: 'discard-interrupted' };
 
 export const INTENT_EVENT = 'cw-intent';
 

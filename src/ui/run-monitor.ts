@@ -145,6 +145,9 @@ export class RunMonitor extends LitElement {
     const latest = run.latest;
     return html`
       <p class="current" data-testid="current-run">Run ${run.index + 1}/${this.runs.length}: ${run.label}</p>
+      ${run.resumedFrom !== null
+        ? html`<p class="muted" data-testid="resumed-note">Resumed from its checkpoint after step ${run.resumedFrom}.</p>`
+        : nothing}
       <div class="bar">
         <progress data-testid="progress-bar" max=${Math.max(total, 1)} .value=${run.stepsDone} aria-label="Steps of this run"></progress>
         <span class="muted" data-testid="step-count">${total ? `step ${run.stepsDone}/${total}` : 'preparing…'}</span>

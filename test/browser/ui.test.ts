@@ -171,6 +171,42 @@ describe('the workbench page', () => {
   });
 });
 
+describe('a study interrupted by a reload', () => {
+  it('is offered for resuming, and resumes its run from the last checkpoint', async () => {
+    const s = await openWorkbench();
+    const byId = (id: string) => s.page.getByTestId(id);
+    try {
+      await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+      const spec = { ...structuredClone(PRESETS.smoke), name: 'smoke-resume', seeds: [9] };
+      await byId('spec-file').setInputFiles({ name: 'resume.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(spec)) });
+      await byId('run-button').click();
+      // Past step 4, the end of epoch 1, where the first checkpoint is saved.
+      await until(() => progressValue(byId('progress-bar')), (v) => v >= 6, 90_000, 'six steps of run 1');
+
+      await s.page.reload();
+      const banner = byId('interrupted-study');
+      await banner.waitFor({ timeout: 60_000 });
+      expect(await banner.textContent()).toMatch(/smoke-resume \(2 runs\) was running/);
+      await until(() => byId('resume-interrupted').isEnabled(), (enabled) => enabled, 60_000, 'the engine to be ready');
+      await byId('resume-interrupted').click();
+      const note = byId('resumed-note');
+      await note.waitFor({ timeout: 60_000 });
+      expect(await note.textContent()).toMatch(/Resumed from its checkpoint after step (4|8)\./);
+      await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 120_000 });
+      expect(await byId('runs-table').getByTestId('run-row').count()).toBe(2);
+      expect(await banner.count()).toBe(0);
+
+      // Finished: nothing is offered after the next reload.
+      await s.page.reload();
+      await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+      expect(await byId('interrupted-study').count()).toBe(0);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.chromium.close();
+    }
+  });
+});
+
 describe('the workbench without WebGPU', () => {
   it('warns that WebGPU is unavailable, why, what runs instead and what to do', async () => {
     const s = await openWorkbench({ webgpu: false });
