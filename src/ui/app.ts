@@ -6,7 +6,6 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
 import { INTENT_EVENT, type Intent } from './intents';
-import { DATASET_INTENT_EVENT, type DatasetIntent } from './dataset-intents';
 import './backend-status';
 import './interrupted-study';
 import './study-picker';
@@ -59,14 +58,12 @@ export class App extends LitElement {
     super.connectedCallback();
     this.unsubscribe = this.workbench.subscribe((s) => (this.view = s));
     this.addEventListener(INTENT_EVENT, this.onIntent);
-    this.addEventListener(DATASET_INTENT_EVENT, this.onDatasetIntent);
     void this.workbench.init();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener(INTENT_EVENT, this.onIntent);
-    this.removeEventListener(DATASET_INTENT_EVENT, this.onDatasetIntent);
     this.unsubscribe?.();
     this.workbench.dispose();
   }
@@ -94,14 +91,6 @@ export class App extends LitElement {
         return void wb.resumeInterrupted();
       case 'discard-interrupted':
         return wb.discardInterrupted();
-    }
-  };
-
-  private readonly onDatasetIntent = (event: CustomEvent<DatasetIntent>): void => {
-    event.stopPropagation();
-    const intent = event.detail;
-    const wb = this.workbench;
-    switch (intent.kind) {
       case 'refresh-datasets':
         return void wb.refreshDatasets();
       case 'keep-persistent':

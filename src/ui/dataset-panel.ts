@@ -10,7 +10,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { DatasetsState, ImportView, SelectedStudy } from '../app/workbench';
 import type { CachedDataset, ImageFolderFile, ImportedDataset } from '../../workers/api';
 import type { StorageStatus } from '../storage/status';
-import { sendDatasetIntent } from './dataset-intents';
+import { sendIntent } from './intents';
 import { percent } from './format';
 import { panelStyles } from './styles';
 
@@ -314,7 +314,7 @@ export class DatasetPanel extends LitElement {
     return html`<section aria-labelledby="datasets-heading" data-testid="dataset-panel">
       <header>
         <h2 id="datasets-heading">Datasets</h2>
-        <button data-testid="refresh-datasets" aria-label="Refresh the dataset list and storage figures" @click=${() => sendDatasetIntent(this, { kind: 'refresh-datasets' })}>
+        <button data-testid="refresh-datasets" aria-label="Refresh the dataset list and storage figures" @click=${() => sendIntent(this, { kind: 'refresh-datasets' })}>
           Refresh
         </button>
       </header>
@@ -355,7 +355,7 @@ export class DatasetPanel extends LitElement {
         >
         ${persisted
           ? nothing
-          : html`<button data-testid="persist-button" @click=${() => sendDatasetIntent(this, { kind: 'keep-persistent' })}>Keep data persistent</button>`}
+          : html`<button data-testid="persist-button" @click=${() => sendIntent(this, { kind: 'keep-persistent' })}>Keep data persistent</button>`}
       </p>
       ${request
         ? html`<p class="muted" role="status" data-testid="persist-result">
@@ -409,7 +409,7 @@ export class DatasetPanel extends LitElement {
                       data-testid="use-row-button"
                       aria-label="Use ${name} in the selected study"
                       ?disabled=${this.locked || !this.study || usedUrl === dataset.id}
-                      @click=${() => sendDatasetIntent(this, { kind: 'use-dataset', url: dataset.id, name })}
+                      @click=${() => sendIntent(this, { kind: 'use-dataset', url: dataset.id, name })}
                     >
                       Use
                     </button>`
@@ -419,7 +419,7 @@ export class DatasetPanel extends LitElement {
                   data-testid="delete-dataset"
                   aria-label="Delete ${name}"
                   ?disabled=${busy || this.locked || this.datasets.importing !== null}
-                  @click=${() => sendDatasetIntent(this, { kind: 'delete-dataset', id: dataset.id })}
+                  @click=${() => sendIntent(this, { kind: 'delete-dataset', id: dataset.id })}
                 >
                   ${busy ? 'Deleting…' : 'Delete'}
                 </button>
@@ -490,7 +490,7 @@ export class DatasetPanel extends LitElement {
           class="primary"
           data-testid="use-dataset-button"
           ?disabled=${this.locked || !this.study || used}
-          @click=${() => sendDatasetIntent(this, { kind: 'use-dataset', url: config.url, name: summary.name })}
+          @click=${() => sendIntent(this, { kind: 'use-dataset', url: config.url, name: summary.name })}
         >
           Use in a study
         </button>
@@ -647,7 +647,7 @@ export class DatasetPanel extends LitElement {
   private importArchiveFile(): void {
     const file = this.archive;
     if (!file) return;
-    sendDatasetIntent(this, { kind: 'import-archive', source: { file, name: file.name }, labels: this.labels });
+    sendIntent(this, { kind: 'import-archive', source: { file, name: file.name }, labels: this.labels });
     // Cleared, so the same file (after fixing it) can be picked again.
     this.archive = null;
     const input = this.renderRoot.querySelector<HTMLInputElement>('#archive-file');
@@ -657,7 +657,7 @@ export class DatasetPanel extends LitElement {
   private importArchiveUrl(): void {
     const url = this.url.trim();
     if (!url || !this.canImport) return;
-    sendDatasetIntent(this, { kind: 'import-archive', source: { url }, labels: this.labels });
+    sendIntent(this, { kind: 'import-archive', source: { url }, labels: this.labels });
   }
 
   private onFolderPicked(event: Event): void {
@@ -707,7 +707,7 @@ export class DatasetPanel extends LitElement {
       // One archive dropped here is taken for the archive import.
       if (entries.length === 1 && entries[0]!.isFile && isArchiveName(entries[0]!.name)) {
         const file = loose[0] ?? (await new Promise<File>((resolve, reject) => (entries[0] as FileSystemFileEntry).file(resolve, reject)));
-        sendDatasetIntent(this, { kind: 'import-archive', source: { file, name: file.name }, labels: this.labels });
+        sendIntent(this, { kind: 'import-archive', source: { file, name: file.name }, labels: this.labels });
         return;
       }
       if (entries.length === 0) {
@@ -744,7 +744,7 @@ export class DatasetPanel extends LitElement {
     const testFraction = this.parsedFraction();
     const name = this.folderName.trim() || folder?.name || '';
     if (!folder || size === undefined || testFraction === undefined || !name) return;
-    sendDatasetIntent(this, {
+    sendIntent(this, {
       kind: 'import-folder',
       files: folder.files,
       options: { name, testFraction, ...(size !== null ? { size } : {}) },

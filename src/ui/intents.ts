@@ -2,7 +2,11 @@
  * What a component may ask for. Components dispatch one `cw-intent` event
  * (bubbling, crossing shadow roots); cw-app hands it to the Workbench.
  */
-export type Intent =
+import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
+
+export type Intent = StudyIntent | DatasetIntent;
+
+export type StudyIntent =
   | { kind: 'select-preset'; name: string }
   | { kind: 'load-spec'; fileName: string; text: string }
   | { kind: 'run' }
@@ -12,6 +16,15 @@ export type Intent =
   | { kind: 'export' }
   | { kind: 'resume-interrupted' }
   | { kind: 'discard-interrupted' };
+
+/** The Datasets panel's: its payloads carry the files to import. */
+export type DatasetIntent =
+  | { kind: 'refresh-datasets' }
+  | { kind: 'keep-persistent' }
+  | { kind: 'import-archive'; source: ArchiveSource; labels: 'fine' | 'coarse' }
+  | { kind: 'import-folder'; files: ImageFolderFile[]; options: ImageFolderOptions }
+  | { kind: 'delete-dataset'; id: string }
+  | { kind: 'use-dataset'; url: string; name: string };
 
 export const INTENT_EVENT = 'cw-intent';
 
