@@ -22,6 +22,7 @@ import { checkSameSize, planImageFolder, type PlannedImage } from '../formats/im
 import { shardDataset, type ShardOptions } from '../formats/shards';
 import { DatasetCache } from '../storage/dataset-cache';
 import { describeError } from '../storage/errors';
+import { readAll } from '../util/bytes';
 import { datasetIdentity, type Dataset, type Split } from './dataset';
 
 export type ImportProgressCallback = (progress: ImportProgress) => void;
@@ -201,29 +202,14 @@ async function download(url: string, onProgress?: ImportProgressCallback): Promi
 
 /** All of a stream's bytes, reporting `reading` progress; `total` 0 means unknown (the end reports done = total). */
 async function readStream(stream: ReadableStream<Uint8Array>, total: number, onProgress?: ImportProgressCallback): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
   let reported = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.byteLength;
-    if (received - reported >= READ_REPORT_BYTES) {
-      reported = received;
-      // A compressed transfer can deliver more than Content-Length says.
-      onProgress?.({ stage: 'reading', done: received, total: Math.max(total, received) });
-    }
-  }
-  onProgress?.({ stage: 'reading', done: received, total: received });
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAll(stream, (received) => {
+    if (received - reported < READ_REPORT_BYTES) return;
+    reported = received;
+    // A compressed transfer can deliver more than Content-Length says.
+    onProgress?.({ stage: 'reading', done: received, total: Math.max(total, received) });
+  });
+  onProgress?.({ stage: 'reading', done: bytes.byteLength, total: bytes.byteLength });
   return bytes;
 }
 

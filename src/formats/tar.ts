@@ -6,6 +6,7 @@
  *
  * Pure: no tfjs, no DOM.
  */
+import { readAll } from '../util/bytes';
 import { FormatError } from './errors';
 
 const BLOCK = 512;
@@ -36,28 +37,12 @@ export async function gunzip(bytes: Uint8Array, file = 'archive'): Promise<Uint8
       controller.close();
     },
   });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    const reader = input.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-    }
+    return await readAll(input.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new FormatError(file, /end of file|unexpected end|truncat/i.test(message) ? 'truncated gzip data' : `corrupt gzip data (${message})`);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /**

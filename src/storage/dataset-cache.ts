@@ -7,6 +7,7 @@
  *
  * Runs in a page or a Web Worker: IndexedDB, fetch and WebCrypto only.
  */
+import { readAll } from '../util/bytes';
 import { sha256Hex } from '../util/hash';
 import { openClasswiseDb, writeTransaction, type ClasswiseDb, type ManifestRecord, type ShardRecord } from './db';
 import { CorruptShardError, describeError, isQuotaExceeded, ShardDownloadError, StorageFullError } from './errors';
@@ -78,24 +79,7 @@ async function download(url: string, signal: AbortSignal | undefined, onBytes: (
       onBytes(bytes.byteLength);
       return bytes;
     }
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.byteLength;
-      onBytes(received);
-    }
-    if (chunks.length === 1) return compact(chunks[0]!);
-    const bytes = new Uint8Array(received);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return bytes;
+    return await readAll(response.body, onBytes);
   } catch (error) {
     throw new ShardDownloadError(url, `the download broke off (${describeError(error)})`, { cause: error });
   }
