@@ -113,27 +113,13 @@ export class DatasetPanel extends LitElement {
         width: 10rem;
         height: 0.7rem;
       }
-      .scroll {
-        overflow-x: auto;
-      }
       table {
-        border-collapse: collapse;
-        font-variant-numeric: tabular-nums;
-        font-size: 0.9rem;
-        margin: 0.3rem 0 0.5rem;
         width: 100%;
       }
       th,
       td {
-        padding: 0.3rem 0.7rem;
-        border-bottom: 1px solid var(--cw-border, #d9dee7);
         text-align: left;
-        white-space: nowrap;
         vertical-align: middle;
-      }
-      th {
-        font-weight: 600;
-        background: #f5f7fa;
       }
       td.num,
       th.num {

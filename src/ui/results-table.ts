@@ -36,25 +36,9 @@ export class ResultsTable extends LitElement {
   static override styles = [
     panelStyles,
     css`
-      .scroll {
-        overflow-x: auto;
-      }
-      table {
-        border-collapse: collapse;
-        font-variant-numeric: tabular-nums;
-        font-size: 0.9rem;
-        margin: 0.3rem 0 0.5rem;
-      }
       th,
       td {
-        padding: 0.3rem 0.7rem;
-        border-bottom: 1px solid var(--cw-border, #d9dee7);
         text-align: right;
-        white-space: nowrap;
-      }
-      th {
-        font-weight: 600;
-        background: #f5f7fa;
       }
       th.left,
       td.left {

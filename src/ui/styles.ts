@@ -93,4 +93,24 @@ export const panelStyles = css`
     color: #1d3f9a;
     vertical-align: 0.1em;
   }
+  /* Data tables: scroll sideways when wide, numbers in aligned columns. */
+  .scroll {
+    overflow-x: auto;
+  }
+  table {
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+    font-size: 0.9rem;
+    margin: 0.3rem 0 0.5rem;
+  }
+  th,
+  td {
+    padding: 0.3rem 0.7rem;
+    border-bottom: 1px solid var(--cw-border, #d9dee7);
+    white-space: nowrap;
+  }
+  th {
+    font-weight: 600;
+    background: #f5f7fa;
+  }
 `;
