@@ -49,11 +49,9 @@ const engine: EngineApi = {
     return backend;
   },
 
-  importArchive: (source, options, onProgress) => importArchive(source, options, onProgress),
-
-  importImageFolder: (files, options, onProgress) => importImageFolder(files, options, onProgress),
-
-  listDatasets: () => listDatasets(),
+  importArchive,
+  importImageFolder,
+  listDatasets,
 
   async deleteDataset(id) {
     await deleteDataset(id);
