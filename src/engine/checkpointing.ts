@@ -7,18 +7,29 @@ import type { SavedTensor } from '../training/checkpoint';
 import type { ParameterStore } from './layers';
 import type { Sgd } from './optimizer';
 
-function namedVariables(store: ParameterStore, sgd: Sgd): [string, tf.Variable][] {
+function modelVariables(store: ParameterStore): [string, tf.Variable][] {
   return [
     ...[...store.params].map(([name, v]) => [`param:${name}`, v] as [string, tf.Variable]),
     ...[...store.buffers].map(([name, v]) => [`buffer:${name}`, v] as [string, tf.Variable]),
-    ...[...sgd.buffers].map(([name, v]) => [`momentum:${name}`, v] as [string, tf.Variable]),
   ];
 }
 
-export async function saveTensors(store: ParameterStore, sgd: Sgd): Promise<SavedTensor[]> {
-  return Promise.all(
-    namedVariables(store, sgd).map(async ([name, v]) => ({ name, shape: [...v.shape], data: (await v.data()) as Float32Array })),
-  );
+function namedVariables(store: ParameterStore, sgd: Sgd): [string, tf.Variable][] {
+  return [...modelVariables(store), ...[...sgd.buffers].map(([name, v]) => [`momentum:${name}`, v] as [string, tf.Variable])];
+}
+
+async function readBack(variables: [string, tf.Variable][]): Promise<SavedTensor[]> {
+  return Promise.all(variables.map(async ([name, v]) => ({ name, shape: [...v.shape], data: (await v.data()) as Float32Array })));
+}
+
+/** Everything a run needs to go on: the model and the optimizer's momentum. */
+export function saveTensors(store: ParameterStore, sgd: Sgd): Promise<SavedTensor[]> {
+  return readBack(namedVariables(store, sgd));
+}
+
+/** The trained model alone: parameters and BatchNorm running statistics. */
+export function saveModel(store: ParameterStore): Promise<SavedTensor[]> {
+  return readBack(modelVariables(store));
 }
 
 /** Every variable must be present with its shape: a checkpoint of another architecture is refused. */

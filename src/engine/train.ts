@@ -10,12 +10,12 @@ import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
 import type { Evaluation, HistoryEntry } from '../study/results';
-import { CHECKPOINT_SCHEMA, checkCheckpoint, runKey, type Checkpoint } from '../training/checkpoint';
+import { CHECKPOINT_SCHEMA, checkCheckpoint, runKey, type Checkpoint, type SavedTensor } from '../training/checkpoint';
 import type { RunControl } from '../training/control';
 import { learningRate } from '../training/schedule';
 import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
-import { restoreTensors, saveTensors } from './checkpointing';
+import { restoreTensors, saveModel, saveTensors } from './checkpointing';
 import { crossEntropy } from './layers';
 import { Sgd, trainStep } from './optimizer';
 import { createResNet, type ResNet } from './resnet';
@@ -33,6 +33,10 @@ export interface TrainingOutcome {
   top1: number;
   perClass: Evaluation['perClass'];
   confusion: number[][];
+  /** The final model's predicted class for each test image, in test order. */
+  predictions: number[];
+  /** The final model: parameters and BatchNorm statistics (no momentum), for storing and exporting. */
+  weights: SavedTensor[];
   evaluations: Evaluation[];
   history: HistoryEntry[];
   steps: number;
@@ -72,7 +76,7 @@ export async function train(
   let groupStart = performance.now();
   let secondsPerStep = 0;
   let step = 0;
-  let latest: { summary: Evaluation; confusion: number[][] } | undefined;
+  let latest: EvaluationOutcome | undefined;
 
   /** One read-back for a whole group of losses: the GPU never waits on a single step. */
   async function flushLosses(): Promise<void> {
@@ -163,13 +167,20 @@ export async function train(
     }
     // The last epoch always evaluates, so `latest` is the final model's.
     const { top1, perClass } = latest!.summary;
-    return { top1, perClass, confusion: latest!.confusion, evaluations, history, steps: step };
+    const { confusion, predictions } = latest!;
+    return { top1, perClass, confusion, predictions, weights: await saveModel(net.store), evaluations, history, steps: step };
   } finally {
     tf.dispose(pending.map((p) => p.loss));
     loader.dispose();
     sgd.dispose();
     net.dispose();
   }
+}
+
+export interface EvaluationOutcome {
+  summary: Evaluation;
+  confusion: number[][];
+  predictions: number[];
 }
 
 /**
@@ -184,7 +195,7 @@ export async function evaluate(
   epoch: number,
   step: number,
   bnMomentum: number,
-): Promise<{ summary: Evaluation; confusion: number[][] }> {
+): Promise<EvaluationOutcome> {
   const { test, classNames } = dataset;
   const batchSize = loader.batchSize;
   const predictions: tf.Tensor1D[] = [];
@@ -210,5 +221,5 @@ export async function evaluate(
     total: confusion[k]!.reduce((a, b) => a + b, 0),
   }));
   const correct = perClass.reduce((n, c) => n + c.correct, 0);
-  return { summary: { epoch, step, top1: correct / test.count, perClass }, confusion };
+  return { summary: { epoch, step, top1: correct / test.count, perClass }, confusion, predictions: Array.from(predicted.subarray(0, test.count)) };
 }

@@ -56,6 +56,8 @@ export const runResultSchema = z
     top1: z.number().min(0).max(1),
     perClass: perClassSchema,
     confusion: z.array(z.array(count)),
+    /** The final model's predicted class for each test image, in test order (absent in results from before it was kept). */
+    predictions: z.array(count).optional(),
     evaluations: z.array(evaluationSchema),
     history: z.array(historyEntrySchema),
     steps: count,
@@ -78,9 +80,25 @@ export const runResultSchema = z
       if (rowSum !== c.total) issue(['confusion', k], `row sums to ${rowSum}, perClass total is ${c.total}`);
     });
     if (run.confusion.length !== classes) issue(['confusion'], `has ${run.confusion.length} rows for ${classes} classes`);
+    if (run.predictions) checkPredictions(run.predictions, run.confusion, run.dataset.testCount, issue);
     const correct = run.perClass.reduce((n, c) => n + c.correct, 0);
     if (total > 0 && Math.abs(correct / total - run.top1) > 1e-9) issue(['top1'], `${run.top1} differs from the per-class counts (${correct}/${total})`);
   });
+
+/** Predictions must be one per test image, name real classes, and add up to the confusion matrix's columns. */
+function checkPredictions(predictions: number[], confusion: number[][], testCount: number, issue: (path: (string | number)[], message: string) => void): void {
+  if (predictions.length !== testCount) return issue(['predictions'], `has ${predictions.length} entries for ${testCount} test images`);
+  const classes = confusion.length;
+  const predicted = new Array<number>(classes).fill(0);
+  for (const [i, p] of predictions.entries()) {
+    if (p >= classes) return issue(['predictions', i], `class ${p} does not exist (${classes} classes)`);
+    predicted[p]!++;
+  }
+  for (let k = 0; k < classes; k++) {
+    const column = confusion.reduce((n, row) => n + (row[k] ?? 0), 0);
+    if (column !== predicted[k]) return issue(['predictions'], `predict class ${k} ${predicted[k]} times, the confusion matrix ${column}`);
+  }
+}
 
 export const resultsFileSchema = z.strictObject({
   schema: z.literal(RESULTS_SCHEMA),
