@@ -3,12 +3,18 @@
  * (bubbling, crossing shadow roots); cw-app hands it to the Workbench.
  */
 import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
+import type { StudySpecInput } from '../study/study';
 
-export type Intent = StudyIntent | DatasetIntent;
+export type Intent = StudyIntent | DatasetIntent | ResultsIntent | ViewIntent;
 
 export type StudyIntent =
   | { kind: 'select-preset'; name: string }
   | { kind: 'load-spec'; fileName: string; text: string }
+  /** The study designer's form, whenever it holds a valid spec. */
+  | { kind: 'design-study'; spec: StudySpecInput }
+  /** Time one warm-up step of the designed baseline, for the study's time estimate. */
+  | { kind: 'measure-step' }
+  | { kind: 'save-spec' }
   | { kind: 'run' }
   | { kind: 'pause' }
   | { kind: 'resume' }
@@ -25,6 +31,20 @@ export type DatasetIntent =
   | { kind: 'import-folder'; files: ImageFolderFile[]; options: ImageFolderOptions }
   | { kind: 'delete-dataset'; id: string }
   | { kind: 'use-dataset'; url: string; name: string };
+
+/** Results in and out: files, CSV, charts (drawn by the view, saved by the page) and trained models. */
+export type ResultsIntent =
+  | { kind: 'export-csv' }
+  | { kind: 'save-chart'; fileName: string; blob: Blob }
+  | { kind: 'export-model'; runIndex: number }
+  | { kind: 'import-results'; files: { name: string; text: string }[] }
+  | { kind: 'clear-imported' };
+
+/** What the per-class views look at: one comparison, highlighted classes, the class inspected. */
+export type ViewIntent =
+  | { kind: 'select-comparison'; treatmentHash: string }
+  | { kind: 'select-classes'; classes: number[] }
+  | { kind: 'inspect-class'; classIndex: number | null };
 
 export const INTENT_EVENT = 'cw-intent';
 
