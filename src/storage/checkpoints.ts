@@ -1,16 +1,17 @@
 /**
  * Training checkpoints in IndexedDB, one per run (the latest saved), and the
- * results of finished runs. Checkpoints are written
+ * results and trained models of finished runs. Checkpoints are written
  * in one transaction with their list entry, so a checkpoint is there whole or
- * not at all, and a failed save leaves the previous one as it was.
+ * not at all, and a failed save leaves the previous one as it was. A run's
+ * result and trained model are likewise written, and deleted, together.
  */
 import type { RunResult } from '../study/results';
-import type { Checkpoint } from '../training/checkpoint';
-import { openClasswiseDb, writeTransaction, type CheckpointInfo, type ClasswiseDb } from './db';
+import type { Checkpoint, SavedTensor } from '../training/checkpoint';
+import { openClasswiseDb, writeTransaction, type CheckpointInfo, type ClasswiseDb, type TrainedModelRecord } from './db';
 import { isQuotaExceeded, StorageFullError } from './errors';
 import { storageStatus } from './status';
 
-export type { CheckpointInfo } from './db';
+export type { CheckpointInfo, TrainedModelRecord } from './db';
 
 export interface CheckpointStoreOptions {
   /**
@@ -33,12 +34,13 @@ export function checkpointBytes(checkpoint: Checkpoint): number {
   return tensorBytes + rest;
 }
 
-/** The checkpoint with every tensor owning exactly its data, so a view into a larger buffer does not store the whole buffer. */
+/** Every tensor owning exactly its data, so a view into a larger buffer does not store the whole buffer. */
+function compact(tensors: SavedTensor[]): SavedTensor[] {
+  return tensors.map((t) => (t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t : { ...t, data: t.data.slice() }));
+}
+
 function compactTensors(checkpoint: Checkpoint): Checkpoint {
-  const tensors = checkpoint.tensors.map((t) =>
-    t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t : { ...t, data: t.data.slice() },
-  );
-  return { ...checkpoint, tensors };
+  return { ...checkpoint, tensors: compact(checkpoint.tensors) };
 }
 
 export class CheckpointStore {
@@ -97,25 +99,55 @@ export class CheckpointStore {
   }
 
   /**
-   * Ends a run: its result is stored and its checkpoint dropped in one
-   * transaction, so at any moment the run has one or the other.
+   * Ends a run: its result and trained model (`weights`: parameters and
+   * BatchNorm statistics) are stored and its checkpoint dropped in one
+   * transaction, so at any moment the run has its checkpoint or both of the
+   * others. On any failure — a full quota (StorageFullError) — nothing
+   * changes and the checkpoint stays to resume from.
    */
-  async complete(runKey: string, result: RunResult): Promise<void> {
+  async complete(runKey: string, result: RunResult, weights: SavedTensor[]): Promise<void> {
+    const savedAt = new Date().toISOString();
+    const model: TrainedModelRecord = { runKey, tensors: compact(weights), savedAt };
     try {
-      await writeTransaction(this.db, ['runResults', 'checkpoints', 'checkpointInfo'], async (tx) => {
-        await tx.objectStore('runResults').put({ runKey, result, savedAt: new Date().toISOString() });
+      await writeTransaction(this.db, ['runResults', 'trainedModels', 'checkpoints', 'checkpointInfo'], async (tx) => {
+        await tx.objectStore('runResults').put({ runKey, result, savedAt });
+        await tx.objectStore('trainedModels').put(model);
         await tx.objectStore('checkpoints').delete(runKey);
         await tx.objectStore('checkpointInfo').delete(runKey);
       });
     } catch (error) {
       if (!isQuotaExceeded(error)) throw error;
-      throw new StorageFullError(`the result of run ${runKey}`, JSON.stringify(result).length, await storageStatus(), { cause: error });
+      const bytes = JSON.stringify(result).length + model.tensors.reduce((n, t) => n + t.data.byteLength, 0);
+      throw new StorageFullError(`the result and trained model of run ${runKey}`, bytes, await storageStatus(), { cause: error });
     }
   }
 
   /** The stored result of a finished run, if any. */
   async result(runKey: string): Promise<RunResult | undefined> {
     return (await this.db.get('runResults', runKey))?.result;
+  }
+
+  /**
+   * The trained model of a finished run, if kept: runs that finished before
+   * the database kept models (schema v3) have a result and no model.
+   */
+  async trainedModel(runKey: string): Promise<TrainedModelRecord | undefined> {
+    return this.db.get('trainedModels', runKey);
+  }
+
+  /**
+   * Forgets a finished run: its result and trained model go together, so
+   * neither is left without the other. True when there was a result. (A
+   * checkpoint never has a model beside it: `complete` replaces the one with
+   * the other, so `delete` has no model to remove.)
+   */
+  async deleteResult(runKey: string): Promise<boolean> {
+    return writeTransaction(this.db, ['runResults', 'trainedModels'], async (tx) => {
+      const existed = (await tx.objectStore('runResults').count(runKey)) > 0;
+      await tx.objectStore('runResults').delete(runKey);
+      await tx.objectStore('trainedModels').delete(runKey);
+      return existed;
+    });
   }
 
   /** Every saved checkpoint, newest first, without reading any weights. */

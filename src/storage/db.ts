@@ -1,7 +1,7 @@
 /**
  * The one IndexedDB database Classwise keeps per origin: cached datasets
  * (manifests and content-addressed shards), training checkpoints, and the
- * results of finished runs.
+ * results and trained models of finished runs.
  *
  * ## Changing the schema
  *
@@ -28,7 +28,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RunResult } from '../study/results';
-import type { Checkpoint } from '../training/checkpoint';
+import type { Checkpoint, SavedTensor } from '../training/checkpoint';
 import { describeError, StorageUnavailableError } from './errors';
 
 /** A dataset the cache knows: its manifest as the dataset format defines it, and whether all its shards are stored. */
@@ -70,8 +70,21 @@ export interface RunResultRecord {
   savedAt: string;
 }
 
+/**
+ * A finished run's trained model: its parameters and BatchNorm statistics (no
+ * momentum), stored with its result in one transaction so that a model can be
+ * exported from any finished run.
+ */
+export interface TrainedModelRecord {
+  runKey: string;
+  /** `param:<name>` and `buffer:<name>`, as the engine saves them. */
+  tensors: SavedTensor[];
+  savedAt: string;
+}
+
 export interface ClasswiseSchema extends DBSchema {
   runResults: { key: string; value: RunResultRecord };
+  trainedModels: { key: string; value: TrainedModelRecord };
   manifests: { key: string; value: ManifestRecord };
   shards: { key: string; value: ShardRecord; indexes: { byDataset: string } };
   checkpoints: { key: string; value: Checkpoint };
@@ -95,6 +108,11 @@ export const MIGRATIONS: readonly Migration[] = [
   // v2: finished runs' results, so a crash after a run's end loses nothing.
   (db) => {
     db.createObjectStore('runResults', { keyPath: 'runKey' });
+  },
+  // v3: finished runs' trained models, for export. Results stored before
+  // this have no model, and none can be made up for them.
+  (db) => {
+    db.createObjectStore('trainedModels', { keyPath: 'runKey' });
   },
 ];
 
