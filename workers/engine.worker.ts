@@ -9,7 +9,7 @@ import { expose } from 'comlink';
 import { selectBackend, type BackendReport } from '../src/engine/backend';
 import { train, type CheckpointPolicy } from '../src/engine/train';
 import { CheckpointStore } from '../src/storage/checkpoints';
-import { runKey } from '../src/training/checkpoint';
+import { runKey, type SavedTensor } from '../src/training/checkpoint';
 import { forgetLoadedDataset, loadDataset } from '../src/data/load';
 import { deleteDataset, importArchive, importImageFolder, listDatasets } from '../src/data/import';
 import { datasetIdentity } from '../src/data/dataset';
@@ -39,7 +39,7 @@ async function durableRun(hash: string, seed: number, everySteps: number) {
   return {
     policy,
     finished: () => store.result(key),
-    complete: (result: RunResult) => store.complete(key, result),
+    complete: (result: RunResult, weights: SavedTensor[]) => store.complete(key, result, weights),
   };
 }
 
@@ -80,7 +80,7 @@ const engine: EngineApi = {
         onEvent({ kind: 'restored', step: finished.steps });
         return await parseRunResult(finished);
       }
-      const outcome = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
+      const { weights, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
       const result = await parseRunResult({
         config,
         configHash: hash,
@@ -97,7 +97,7 @@ const engine: EngineApi = {
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });
-      await durable?.complete(result);
+      await durable?.complete(result, weights);
       return result;
     } finally {
       control = null;
