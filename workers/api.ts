@@ -81,6 +81,39 @@ export interface ImageFolderOptions {
   seed?: number;
 }
 
+/** A config timed on this GPU: what the study designer's estimate rests on. */
+export interface StepMeasurement {
+  warmupMs: number;
+  msPerStep: number;
+  batchSize: number;
+  backend: BackendName;
+}
+
+/** Pixels as the page can draw them: HWC, 0–255. */
+export interface ImagePixels {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  pixels: Uint8Array;
+}
+
+export interface InspectRequest {
+  dataset: DatasetConfigInput;
+  classIndex: number;
+  /** The treatment run's predictions for every test image. */
+  treatment: number[];
+  /** The baseline run's (same seed), to show only images that became wrong. */
+  baseline: number[] | null;
+  /** The treatment's augmentation, for the crop previews. */
+  augmentation: RunConfigInput['augmentation'];
+  limit: number;
+}
+
+export interface ClassInspectionData {
+  wrong: (ImagePixels & { index: number; predicted: number })[];
+  crops: ImagePixels[];
+}
+
 export interface EngineApi {
   /** A CIFAR-10/100 binary archive (a picked file or a URL) into the cache. */
   importArchive(source: ArchiveSource, options: { labels?: 'fine' | 'coarse' }, onProgress?: (progress: ImportProgress) => void): Promise<ImportedDataset>;
@@ -94,6 +127,12 @@ export interface EngineApi {
   init(backend?: BackendName): Promise<BackendReport>;
   /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
+  /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */
+  measureStep(request: { config: RunConfigInput; seed?: number }): Promise<StepMeasurement>;
+  /** The test images of a class a treatment now gets wrong, and crops of its training images as training draws them. */
+  inspectClass(request: InspectRequest): Promise<ClassInspectionData>;
+  /** Calls back once if the GPU device is lost (driver reset, GPU process crash): the worker can no longer train. */
+  watchDevice(onLost: (reason: string) => void): void;
   pause(): void;
   resume(): void;
   cancel(): void;

@@ -13,7 +13,10 @@ import { runKey, type SavedTensor } from '../src/training/checkpoint';
 import { forgetLoadedDataset, loadDataset } from '../src/data/load';
 import { deleteDataset, importArchive, importImageFolder, listDatasets } from '../src/data/import';
 import { datasetIdentity } from '../src/data/dataset';
-import { checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
+import { augmentationSchema, checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
+import { newlyWrong } from '../src/data/inspection';
+import { cropPreviews, measureSteps } from '../src/engine/probe';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { parseRunResult } from '../src/study/results';
 import { RunControl } from '../src/training/control';
 import type { EngineApi, RunEvent, RunRequest, RunResult } from './api';
@@ -102,6 +105,37 @@ const engine: EngineApi = {
     } finally {
       control = null;
     }
+  },
+
+  async measureStep({ config: input, seed = 0 }) {
+    if (control) throw new Error('a run is in progress: measure when it has finished');
+    const config = parseRunConfig(input);
+    backend ??= await selectBackend();
+    const dataset = await loadDataset(config.dataset);
+    checkAgainstDataset(config, dataset.train.count);
+    const timing = await measureSteps(config, dataset, seed);
+    return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
+  },
+
+  async inspectClass(request) {
+    const dataset = await loadDataset(parseWith(datasetSchema, request.dataset, 'dataset config'));
+    const augmentation = parseWith(augmentationSchema, request.augmentation, 'augmentation');
+    const [height, width, channels] = dataset.shape;
+    const { test } = dataset;
+    const size = height * width * channels;
+    const image = (pixels: Uint8Array) => ({ width, height, channels: channels as 1 | 3, pixels });
+    const wrong = newlyWrong(test.labels, request.classIndex, request.treatment, request.baseline, request.limit).map((w) => ({
+      ...image(test.images.slice(w.index * size, (w.index + 1) * size)),
+      index: w.index,
+      predicted: w.predicted,
+    }));
+    const crops = await cropPreviews(dataset, request.classIndex, augmentation, request.limit, 0);
+    return { wrong, crops: crops.map(image) };
+  },
+
+  watchDevice(onLost) {
+    if (tf.getBackend() !== 'webgpu') return;
+    void (tf.backend() as WebGPUBackend).device.lost.then((info) => onLost(info.message || `the device was ${info.reason ?? 'lost'}`));
   },
 
   pause: () => control?.pause(),

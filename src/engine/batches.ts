@@ -40,6 +40,18 @@ export class BatchLoader {
    * cropped to `boxes` ([y1, x1, y2, x2] per image, normalised) when given.
    */
   batch(split: Split, indices: ArrayLike<number>, boxes: Float32Array | null): Batch {
+    return tf.tidy(() => ({
+      x: tf.div(tf.sub(this.augmented(split, indices, boxes), this.mean), this.std) as tf.Tensor4D,
+      labels: tf.tensor1d(this.labels, 'int32'),
+    }));
+  }
+
+  /**
+   * The images as the network sees them before normalisation (0–255), so
+   * the workbench can show exactly the crops training draws. Fills
+   * `this.labels` for `batch`.
+   */
+  augmented(split: Split, indices: ArrayLike<number>, boxes: Float32Array | null): tf.Tensor4D {
     if (indices.length !== this.batchSize) throw new Error(`a batch needs ${this.batchSize} indices, got ${indices.length}`);
     const [h, w, c] = this.dataset.shape;
     for (let i = 0; i < this.batchSize; i++) {
@@ -49,12 +61,9 @@ export class BatchLoader {
       this.labels[i] = split.labels[index]!;
     }
     return tf.tidy(() => {
-      let x = tf.tensor4d(this.pixels, [this.batchSize, h, w, c]);
-      if (boxes) x = tf.image.cropAndResize(x, tf.tensor2d(boxes, [this.batchSize, 4]), this.boxIndices, [h, w], 'bilinear', 0);
-      return {
-        x: tf.div(tf.sub(x, this.mean), this.std) as tf.Tensor4D,
-        labels: tf.tensor1d(this.labels, 'int32'),
-      };
+      const x = tf.tensor4d(this.pixels, [this.batchSize, h, w, c]);
+      if (!boxes) return x;
+      return tf.image.cropAndResize(x, tf.tensor2d(boxes, [this.batchSize, 4]), this.boxIndices, [h, w], 'bilinear', 0);
     });
   }
 
