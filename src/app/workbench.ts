@@ -12,6 +12,7 @@ import type {
   ArchiveSource,
   BackendReport,
   CachedDataset,
+  DatasetSummary,
   ImageFolderFile,
   ImageFolderOptions,
   ImportedDataset,
@@ -20,9 +21,14 @@ import type {
 } from '../../workers/api';
 import { requestPersistence, storageStatus, type StorageStatus } from '../storage/status';
 import { PRESETS, isPresetName, type PresetName } from '../study/presets';
-import { parseStudySpec, planRuns, type StudySpec } from '../study/study';
+import { parseStudySpec, planRuns, type StudySpec, type StudySpecInput } from '../study/study';
 import type { ResultsFile, RunResult } from '../study/results';
+import { configHash, type RunConfig } from '../study/config';
+import { perClassCsv, type RunOutcome, type StudyAnalysis } from '../study/analysis';
+import { stepKey, type StepEstimate } from '../study/estimate';
+import type { ClassInspection } from '../ui/views/types';
 import { canonicalJson } from '../util/hash';
+import { compare, liveOutcomes, readResultsFile, type ImportedResults } from './comparison';
 import { runStudy, type StudyEvent } from './study-runner';
 
 /**
@@ -35,11 +41,14 @@ const CHECKPOINT_EVERY_STEPS = 50;
 export type StudySource =
   | { kind: 'preset'; name: PresetName }
   | { kind: 'file'; fileName: string }
+  /** Made or changed in the study designer. */
+  | { kind: 'designed' }
   /** A preset or spec file whose baseline dataset was replaced by a cached one. */
   | { kind: 'dataset'; base: Exclude<StudySource, { kind: 'dataset' }>; baseSpec: StudySpec; dataset: { name: string; url: string } };
 
 export interface PlannedRunView {
   label: string;
+  config: RunConfig;
   seed: number;
   /** The run whose config is spec.baseline: what the other runs of its seed are compared against. */
   baseline: boolean;
@@ -54,6 +63,8 @@ export interface SelectedStudy {
 export type BackendState =
   | { status: 'starting' }
   | { status: 'ready'; report: BackendReport }
+  /** The GPU device went away under the worker (driver reset, GPU process crash): it can no longer train. */
+  | { status: 'lost'; report: BackendReport; reason: string }
   | { status: 'failed'; message: string };
 
 export type RunStatus = 'planned' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -81,7 +92,9 @@ export interface RunView extends PlannedRunView {
   stepsDone: number;
   latest: RunProgress | null;
   losses: LossPoint[];
-  evaluation: { epoch: number; top1: number } | null;
+  evaluation: { epoch: number; top1: number; perClass: RunOutcome['perClass'] } | null;
+  /** Computed when the study starts: live runs are grouped by it before they finish. */
+  configHash: string | null;
   /** The step this run resumed from after an interruption, if it did. */
   resumedFrom: number | null;
   /** Wall-clock start (performance.now()), for the study ETA. */
@@ -109,6 +122,31 @@ export interface WorkbenchState {
   datasets: DatasetsState;
   /** A study that was running when the page went away (reload, crash, closed tab), offered for resuming. */
   interrupted: SelectedStudy | null;
+  design: DesignState;
+  comparison: ComparisonState;
+}
+
+/** What the study designer shows besides the spec: the dataset's size and a measured step, for the estimate. */
+export interface DesignState {
+  datasetSummary: DatasetSummary | null;
+  estimate: StepEstimate | null;
+  measuring: boolean;
+  /** Why the dataset could not be described or the step not measured. */
+  problem: string | null;
+}
+
+/** The per-class views' input and what they look at. */
+export interface ComparisonState {
+  analysis: StudyAnalysis | null;
+  /** Why the runs cannot be compared (e.g. different datasets). */
+  problem: string | null;
+  imported: { fileName: string; studyName: string; runs: number }[];
+  importError: string | null;
+  selectedComparison: string | null;
+  selectedClasses: number[];
+  inspected: ClassInspection | null;
+  /** Why the last model export failed. */
+  exportError: string | null;
 }
 
 /**
@@ -180,6 +218,12 @@ export class Workbench {
   private autoPersistAsked = false;
   /** Ids of the complete datasets at the last listing, to notice a download a study made. */
   private knownComplete: Set<string> | null = null;
+  /** Results files the user brought in, pooled with the study's runs in the views. */
+  private imported: ImportedResults[] = [];
+  /** The dataset the study's runs train on, as the worker identified it. */
+  private liveDataset: RunOutcome['dataset'] | null = null;
+  /** Which dataset config the design state describes, so a study change on the same data costs nothing. */
+  private describedDataset: string | null = null;
   private current: WorkbenchState;
 
   constructor(
@@ -209,6 +253,17 @@ export class Workbench {
         deleting: [],
       },
       interrupted: this.readJournal(),
+      design: { datasetSummary: null, estimate: null, measuring: false, problem: null },
+      comparison: {
+        analysis: null,
+        problem: null,
+        imported: [],
+        importError: null,
+        selectedComparison: null,
+        selectedClasses: [],
+        inspected: null,
+        exportError: null,
+      },
     };
   }
 
@@ -264,6 +319,8 @@ export class Workbench {
     try {
       const report = await this.handle.engine.init('webgpu');
       this.set({ backend: { status: 'ready', report } });
+      void this.handle.engine.watchDevice(proxy((reason: string) => this.onDeviceLost(reason)));
+      void this.describeStudyDataset();
     } catch (error) {
       this.set({ backend: { status: 'failed', message: messageOf(error) } });
     }
@@ -302,8 +359,8 @@ export class Workbench {
   }
 
   get canRun(): boolean {
-    const { backend, study, phase, datasets } = this.current;
-    return backend.status === 'ready' && study !== null && !isActive(phase) && datasets.importing === null;
+    const { backend, study, phase, datasets, design } = this.current;
+    return backend.status === 'ready' && study !== null && !isActive(phase) && datasets.importing === null && !design.measuring;
   }
 
   /** Runs the selected study, one run after another, in the worker. */
@@ -314,6 +371,7 @@ export class Workbench {
     this.wantPaused = false;
     this.wantCancel = false;
     this.journal.write(JSON.stringify({ source: study.source, spec: study.spec }));
+    const hashes = await Promise.all(study.planned.map((p) => configHash(p.config)));
     this.set({
       ...idleStudy(),
       interrupted: null,
@@ -331,8 +389,10 @@ export class Workbench {
         startedAt: null,
         resumedFrom: null,
         result: null,
+        configHash: hashes[index]!,
       })),
     });
+    this.recompare();
     try {
       const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event), { checkpointEverySteps: CHECKPOINT_EVERY_STEPS });
       this.journal.clear();
@@ -383,6 +443,147 @@ export class Workbench {
     if (!results || this.current.phase !== 'finished') return;
     const blob = new Blob([JSON.stringify(results, null, 2)], { type: 'application/json' });
     this.download(resultsFileName(results.study.name), blob);
+  }
+
+  /** The designer's form, each time it holds a spec: validated again here, since intents cross a boundary. */
+  designStudy(input: StudySpecInput): void {
+    if (isActive(this.current.phase)) return;
+    try {
+      this.set({ ...idleStudy(), study: selectedStudy({ kind: 'designed' }, parseStudySpec(input)), studyError: null });
+    } catch (error) {
+      this.set({ studyError: `The designed study was refused: ${messageOf(error)}` });
+    }
+  }
+
+  /** Downloads the chosen study's spec, to load again later or share. */
+  saveSpec(): void {
+    const spec = this.current.study?.spec;
+    if (!spec) return;
+    this.download(fileNameFor('classwise-study', spec.name, 'json'), new Blob([JSON.stringify(spec, null, 2)], { type: 'application/json' }));
+  }
+
+  /** Times a few training steps of the study's baseline on this GPU, for the designer's estimate. */
+  async measureStep(): Promise<void> {
+    const spec = this.current.study?.spec;
+    if (!spec || !this.handle || isActive(this.current.phase) || this.current.design.measuring) return;
+    this.setDesign({ measuring: true, problem: null });
+    try {
+      const measured = await this.handle.engine.measureStep({ config: spec.baseline });
+      const estimate: StepEstimate = {
+        configHash: await configHash(spec.baseline),
+        msPerStep: measured.msPerStep,
+        backend: measured.backend,
+        batchSize: measured.batchSize,
+        stepKey: stepKey(spec.baseline),
+      };
+      this.setDesign({ estimate, measuring: false });
+    } catch (error) {
+      this.setDesign({ measuring: false, problem: `The warm-up step could not be measured: ${messageOf(error)}` });
+    }
+  }
+
+  /** The per-class table of every comparison, as CSV. */
+  exportCsv(): void {
+    const { analysis } = this.current.comparison;
+    if (!analysis) return;
+    const name = this.current.study?.spec.name ?? this.imported[0]?.studyName ?? 'study';
+    this.download(fileNameFor('classwise-per-class', name, 'csv'), new Blob([perClassCsv(analysis)], { type: 'text/csv' }));
+  }
+
+  /** A chart a view drew: the view makes the image, the page saves it. */
+  saveChart(fileName: string, blob: Blob): void {
+    this.download(fileName, blob);
+  }
+
+  /** A finished run's trained model, as TensorFlow.js files (model.json and its weights), loadable with tf.loadLayersModel. */
+  async exportModel(runIndex: number): Promise<void> {
+    const run = this.current.runs[runIndex];
+    if (!run?.result || !this.handle) return;
+    this.setComparison({ exportError: null });
+    try {
+      const exported = await this.handle.engine.exportModel({ config: run.config, seed: run.seed });
+      for (const file of exported.files) this.download(file.name, new Blob([file.data], { type: file.type }));
+    } catch (error) {
+      this.setComparison({ exportError: `The model of run ${runIndex + 1} could not be exported: ${messageOf(error)}` });
+    }
+  }
+
+  /** Results files to compare with (and pool into) the views; each is checked, and one on another dataset is refused. */
+  async importResults(files: { name: string; text: string }[]): Promise<void> {
+    this.setComparison({ importError: null });
+    const refused: string[] = [];
+    for (const { name, text } of files) {
+      try {
+        const alongside = [...this.liveRunOutcomes(), ...this.imported.flatMap((f) => f.runs)];
+        this.imported = [...this.imported, await readResultsFile(name, text, alongside)];
+      } catch (error) {
+        refused.push(messageOf(error));
+      }
+    }
+    this.setComparison({
+      imported: this.imported.map((f) => ({ fileName: f.fileName, studyName: f.studyName, runs: f.runs.length })),
+      importError: refused.length ? refused.join('\n') : null,
+    });
+    this.recompare();
+  }
+
+  clearImported(): void {
+    this.imported = [];
+    this.setComparison({ imported: [], importError: null });
+    this.recompare();
+  }
+
+  selectComparison(treatmentHash: string): void {
+    this.setComparison({ selectedComparison: treatmentHash, inspected: null });
+  }
+
+  selectClasses(classes: number[]): void {
+    this.setComparison({ selectedClasses: classes });
+  }
+
+  /**
+   * Shows, for one class of the selected comparison, the test images the
+   * treatment now gets wrong (for one seed both sides ran, so the images are
+   * the same) and crops of its training images at the treatment's strength.
+   */
+  async inspectClass(classIndex: number | null): Promise<void> {
+    const { analysis, selectedComparison } = this.current.comparison;
+    const comparison = analysis?.comparisons.find((c) => c.treatment.configHash === selectedComparison) ?? analysis?.comparisons[0];
+    if (classIndex === null || !comparison || !analysis) return this.setComparison({ inspected: null });
+    const className = analysis.dataset.classNames[classIndex] ?? `class ${classIndex}`;
+    const base = { classIndex, className, treatmentLabel: comparison.treatment.label, wrong: [], crops: [] };
+    const runs = this.resultsOf(comparison.treatment.configHash);
+    const baselines = this.resultsOf(comparison.baseline.configHash);
+    const treatment = runs.find((r) => r.predictions && baselines.some((b) => b.seed === r.seed && b.predictions)) ?? runs.find((r) => r.predictions);
+    if (!treatment?.predictions || !this.handle) {
+      const reason = runs.length ? 'these results carry no per-image predictions (made by an older version)' : 'no run of this configuration has finished yet';
+      return this.setComparison({ inspected: { ...base, status: 'unavailable', reason } });
+    }
+    const baseline = baselines.find((b) => b.seed === treatment.seed)?.predictions ?? null;
+    this.setComparison({ inspected: { ...base, status: 'loading' } });
+    try {
+      const data = await this.handle.engine.inspectClass({
+        dataset: treatment.config.dataset,
+        classIndex,
+        treatment: treatment.predictions,
+        baseline,
+        augmentation: treatment.config.augmentation,
+        limit: 24,
+      });
+      if (this.current.comparison.inspected?.classIndex !== classIndex) return;
+      const names = analysis.dataset.classNames;
+      this.setComparison({
+        inspected: {
+          ...base,
+          status: 'ready',
+          reason: baseline ? `seed ${treatment.seed}: right without the regularizer, wrong with it` : `seed ${treatment.seed}: wrong with the regularizer`,
+          wrong: data.wrong.map((w) => ({ ...w, caption: `test #${w.index} → ${names[w.predicted] ?? w.predicted}` })),
+          crops: data.crops.map((c, i) => ({ ...c, caption: `crop ${i + 1}` })),
+        },
+      });
+    } catch (error) {
+      this.setComparison({ inspected: { ...base, status: 'unavailable', reason: `the images could not be read: ${messageOf(error)}` } });
+    }
   }
 
   /** Reads usage, quota and persistence again (main thread: the Storage API as the page sees it). */
@@ -511,6 +712,59 @@ export class Workbench {
     this.set({ datasets: { ...this.current.datasets, ...patch } });
   }
 
+  private setDesign(patch: Partial<DesignState>): void {
+    this.set({ design: { ...this.current.design, ...patch } });
+  }
+
+  private setComparison(patch: Partial<ComparisonState>): void {
+    this.set({ comparison: { ...this.current.comparison, ...patch } });
+  }
+
+  private liveRunOutcomes(): RunOutcome[] {
+    return liveOutcomes(
+      this.current.runs.map((r) => ({ ...r, perClass: r.evaluation?.perClass ?? null })),
+      this.liveDataset,
+    );
+  }
+
+  /** Finished runs of a config, from this study and the imported files. */
+  private resultsOf(hash: string): RunResult[] {
+    const live = this.current.runs.flatMap((r) => (r.result && r.configHash === hash ? [r.result] : []));
+    return [...live, ...this.imported.flatMap((f) => f.runs.filter((r) => r.configHash === hash))];
+  }
+
+  /** Analyses the runs again: after an evaluation, a finished run, an import, or another study. */
+  private recompare(): void {
+    const { analysis, problem } = compare(this.current.study?.spec ?? null, this.liveRunOutcomes(), this.imported);
+    const hashes = analysis?.comparisons.map((c) => c.treatment.configHash) ?? [];
+    const { selectedComparison } = this.current.comparison;
+    this.setComparison({ analysis, problem, selectedComparison: selectedComparison && hashes.includes(selectedComparison) ? selectedComparison : (hashes[0] ?? null) });
+  }
+
+  /** The study's dataset size, for the designer's estimate: described by the worker once per dataset config. */
+  private async describeStudyDataset(): Promise<void> {
+    const dataset = this.current.study?.spec.baseline.dataset;
+    if (!dataset || !this.handle || this.current.backend.status !== 'ready') return;
+    const key = canonicalJson(dataset);
+    if (key === this.describedDataset) return;
+    this.describedDataset = key;
+    this.setDesign({ datasetSummary: null, problem: null });
+    try {
+      const summary = await this.handle.engine.describeDataset(dataset);
+      if (this.describedDataset === key) this.setDesign({ datasetSummary: summary });
+    } catch (error) {
+      if (this.describedDataset === key) this.setDesign({ problem: `The dataset could not be loaded: ${messageOf(error)}` });
+    }
+  }
+
+  private onDeviceLost(reason: string): void {
+    const { backend } = this.current;
+    if (backend.status !== 'ready') return;
+    this.set({ backend: { status: 'lost', report: backend.report, reason } });
+    // The worker cannot train any more: stop the study; its checkpoints let it resume after a reload.
+    if (isActive(this.current.phase)) this.cancel();
+  }
+
   private onStudyEvent(event: StudyEvent): void {
     switch (event.kind) {
       case 'backend':
@@ -534,8 +788,9 @@ export class Workbench {
           totalSteps: this.current.runs[event.index]?.totalSteps ?? result.steps,
           // The full history replaces the live points (one per read-back group).
           losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
-          evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1 },
+          evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1, perClass: result.perClass },
         });
+        this.recompare();
         return;
       }
     }
@@ -548,6 +803,7 @@ export class Workbench {
         // a pause or cancel asked for between two runs is repeated here.
         if (this.wantCancel) void this.handle?.engine.cancel();
         else if (this.wantPaused) void this.handle?.engine.pause();
+        this.liveDataset = { name: event.name, classNames: event.classNames, testCount: event.testCount, contentHash: event.contentHash };
         return;
       case 'start':
         this.updateRun(index, { epochs: event.epochs, totalSteps: event.totalSteps, stepsDone: 0 });
@@ -564,9 +820,12 @@ export class Workbench {
         this.set({ studyEtaSec: this.estimateStudyEta(index, etaSec) });
         return;
       }
-      case 'evaluation':
-        this.updateRun(index, { evaluation: { epoch: event.evaluation.epoch, top1: event.evaluation.top1 } });
+      case 'evaluation': {
+        const { epoch, top1, perClass } = event.evaluation;
+        this.updateRun(index, { evaluation: { epoch, top1, perClass } });
+        this.recompare();
         return;
+      }
       case 'paused':
         if (this.current.phase === 'pausing') this.set({ phase: 'paused' });
         return;
@@ -594,8 +853,13 @@ export class Workbench {
   }
 
   private set(patch: Partial<WorkbenchState>): void {
+    const studyChanged = 'study' in patch && patch.study !== this.current.study;
     this.current = { ...this.current, ...patch };
     for (const listener of this.listeners) listener(this.current);
+    if (studyChanged) {
+      this.recompare();
+      void this.describeStudyDataset();
+    }
   }
 }
 
@@ -609,13 +873,17 @@ function presetStudy(name: PresetName): SelectedStudy {
 
 function selectedStudy(source: StudySource, spec: StudySpec): SelectedStudy {
   const baseline = canonicalJson(spec.baseline);
-  const planned = planRuns(spec).map((run) => ({ label: run.label, seed: run.seed, baseline: canonicalJson(run.config) === baseline }));
+  const planned = planRuns(spec).map((run) => ({ ...run, baseline: canonicalJson(run.config) === baseline }));
   return { source, spec, planned };
 }
 
 export function resultsFileName(studyName: string): string {
+  return fileNameFor('classwise-results', studyName, 'json');
+}
+
+function fileNameFor(prefix: string, studyName: string, extension: string): string {
   const safe = studyName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'study';
-  return `classwise-results-${safe}.json`;
+  return `${prefix}-${safe}.${extension}`;
 }
 
 function isCancel(error: unknown): boolean {
