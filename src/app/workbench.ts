@@ -92,6 +92,8 @@ export interface RunView extends PlannedRunView {
   stepsDone: number;
   latest: RunProgress | null;
   losses: LossPoint[];
+  /** Test top-1 at each evaluation, by steps done. */
+  accuracies: { step: number; top1: number }[];
   evaluation: { epoch: number; top1: number; perClass: RunOutcome['perClass'] } | null;
   /** Computed when the study starts: live runs are grouped by it before they finish. */
   configHash: string | null;
@@ -385,6 +387,7 @@ export class Workbench {
         stepsDone: 0,
         latest: null,
         losses: [],
+        accuracies: [],
         evaluation: null,
         startedAt: null,
         resumedFrom: null,
@@ -788,6 +791,7 @@ export class Workbench {
           totalSteps: this.current.runs[event.index]?.totalSteps ?? result.steps,
           // The full history replaces the live points (one per read-back group).
           losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
+          accuracies: result.evaluations.map((e) => ({ step: e.step, top1: e.top1 })),
           evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1, perClass: result.perClass },
         });
         this.recompare();
@@ -821,8 +825,9 @@ export class Workbench {
         return;
       }
       case 'evaluation': {
-        const { epoch, top1, perClass } = event.evaluation;
-        this.updateRun(index, { evaluation: { epoch, top1, perClass } });
+        const { epoch, step, top1, perClass } = event.evaluation;
+        const accuracies = [...(this.current.runs[index]?.accuracies ?? []), { step, top1 }];
+        this.updateRun(index, { evaluation: { epoch, top1, perClass }, accuracies });
         this.recompare();
         return;
       }

@@ -8,10 +8,11 @@ import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
 import { INTENT_EVENT, type Intent } from './intents';
 import './backend-status';
 import './interrupted-study';
-import './study-picker';
+import './study-designer';
 import './run-monitor';
 import './results-table';
 import './dataset-panel';
+import './views/class-views';
 
 @customElement('cw-app')
 export class App extends LitElement {
@@ -77,6 +78,12 @@ export class App extends LitElement {
         return wb.selectPreset(intent.name);
       case 'load-spec':
         return wb.loadSpecFile(intent.fileName, intent.text);
+      case 'design-study':
+        return wb.designStudy(intent.spec);
+      case 'measure-step':
+        return void wb.measureStep();
+      case 'save-spec':
+        return wb.saveSpec();
       case 'run':
         return void wb.run();
       case 'pause':
@@ -103,6 +110,22 @@ export class App extends LitElement {
         return void wb.deleteDataset(intent.id);
       case 'use-dataset':
         return wb.useDataset({ url: intent.url, name: intent.name });
+      case 'export-csv':
+        return wb.exportCsv();
+      case 'save-chart':
+        return wb.saveChart(intent.fileName, intent.blob);
+      case 'export-model':
+        return void wb.exportModel(intent.runIndex);
+      case 'import-results':
+        return void wb.importResults(intent.files);
+      case 'clear-imported':
+        return wb.clearImported();
+      case 'select-comparison':
+        return wb.selectComparison(intent.treatmentHash);
+      case 'select-classes':
+        return wb.selectClasses(intent.classes);
+      case 'inspect-class':
+        return void wb.inspectClass(intent.classIndex);
     }
   };
 
@@ -117,17 +140,33 @@ export class App extends LitElement {
         <cw-backend-status .backend=${s.backend}></cw-backend-status>
         ${s.interrupted ? html`<cw-interrupted-study .study=${s.interrupted} ?canResume=${s.backend.status === 'ready'}></cw-interrupted-study>` : nothing}
         <div class="columns">
-          <cw-study-picker .study=${s.study} .error=${s.studyError} ?locked=${isActive(s.phase)} ?canRun=${this.workbench.canRun}></cw-study-picker>
+          <cw-study-designer
+            .study=${s.study}
+            .datasets=${s.datasets.list ?? []}
+            .datasetSummary=${s.design.datasetSummary}
+            .estimate=${s.design.estimate}
+            ?measuring=${s.design.measuring}
+            .error=${s.studyError ?? s.design.problem}
+            ?locked=${isActive(s.phase)}
+            ?canRun=${this.workbench.canRun}
+          ></cw-study-designer>
           <cw-run-monitor
             .runs=${s.runs}
             .current=${s.current}
             .phase=${s.phase}
             .studyEtaSec=${s.studyEtaSec}
             .error=${s.error}
+            .backend=${s.backend}
           ></cw-run-monitor>
         </div>
+        <cw-class-views
+          .analysis=${s.comparison.analysis}
+          .selectedComparison=${s.comparison.selectedComparison}
+          .selectedClasses=${s.comparison.selectedClasses}
+          .inspected=${s.comparison.inspected}
+        ></cw-class-views>
+        <cw-results-table .runs=${s.runs} .comparison=${s.comparison} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
         <cw-dataset-panel .datasets=${s.datasets} .study=${s.study} ?locked=${isActive(s.phase)} ?canImport=${this.workbench.canImport}></cw-dataset-panel>
-        <cw-results-table .runs=${s.runs} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
       </div>
     `;
   }

@@ -64,6 +64,20 @@ export class BackendStatus extends LitElement {
         </section>`;
       case 'ready':
         return this.renderReport(backend.report);
+      case 'lost':
+        return html`<section>
+          <p class="line" data-testid="backend-status"><span class="dot bad"></span><strong>The GPU was lost.</strong></p>
+          <div class="alert error" role="alert" data-testid="device-lost">
+            <strong>${BACKEND_NAMES[backend.report.backend]} lost its GPU device: ${backend.reason}.</strong>
+            <p>
+              This happens when the graphics driver resets, the GPU process crashes or the system reclaims the GPU (sleep, another
+              program's heavy use). Training has stopped; nothing saved is lost: finished runs are stored and the run in progress keeps
+              its last checkpoint (at most 50 steps back). Reload the page to start the engine again, then resume the study. If it keeps
+              happening, close other GPU-heavy tabs or choose a smaller model or batch; without a working GPU, Classwise falls back to
+              WebGL or the CPU, which train far more slowly.
+            </p>
+          </div>
+        </section>`;
     }
   }
 

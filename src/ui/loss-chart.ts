@@ -1,8 +1,8 @@
-/** The training loss of each run against its step, as hand-drawn SVG polylines. */
+/** Each run's training loss, or its test top-1 at each evaluation, against the step: hand-drawn SVG polylines (a few runs, a few hundred points). */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { RunView } from '../app/workbench';
-import { num } from './format';
+import { num, percent } from './format';
 
 export const RUN_COLOURS = ['#2458d6', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#5c940d', '#e67700'];
 
@@ -61,38 +61,44 @@ export class LossChart extends LitElement {
   `;
 
   @property({ attribute: false }) runs: RunView[] = [];
+  @property() metric: 'loss' | 'top1' = 'loss';
 
   override render() {
-    const drawn = this.runs.filter((r) => r.losses.length > 0);
-    const maxStep = Math.max(1, ...this.runs.map((r) => r.totalSteps ?? 0), ...drawn.flatMap((r) => r.losses.map((p) => p.step)));
-    const maxLoss = drawn.length ? Math.max(1e-6, ...drawn.flatMap((r) => r.losses.map((p) => p.loss))) * 1.05 : 1;
+    const accuracy = this.metric === 'top1';
+    const series = (run: RunView) => (accuracy ? run.accuracies.map((a) => ({ step: a.step, value: a.top1 })) : run.losses.map((p) => ({ step: p.step, value: p.loss })));
+    const drawn = this.runs.map((run) => ({ run, points: series(run) })).filter((d) => d.points.length > 0);
+    const maxStep = Math.max(1, ...this.runs.map((r) => r.totalSteps ?? 0), ...drawn.flatMap((d) => d.points.map((p) => p.step)));
+    const maxValue = accuracy ? 1 : drawn.length ? Math.max(1e-6, ...drawn.flatMap((d) => d.points.map((p) => p.value))) * 1.05 : 1;
     const x = (step: number) => PAD.left + (step / maxStep) * (W - PAD.left - PAD.right);
-    const y = (loss: number) => PAD.top + (1 - Math.min(loss, maxLoss) / maxLoss) * (H - PAD.top - PAD.bottom);
-    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxLoss);
+    const y = (value: number) => PAD.top + (1 - Math.min(value, maxValue) / maxValue) * (H - PAD.top - PAD.bottom);
+    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxValue);
+    const name = accuracy ? 'test top-1' : 'loss';
     return html`
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Training loss per run against step" data-testid="loss-chart">
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label=${accuracy ? 'Test top-1 per run at each evaluation' : 'Training loss per run against step'} data-testid=${accuracy ? 'accuracy-chart' : 'loss-chart'}>
         ${ticks.map(
           (t) => svg`<line class="grid" x1=${PAD.left} x2=${W - PAD.right} y1=${y(t)} y2=${y(t)}></line>
-            <text x=${PAD.left - 6} y=${y(t) + 4} text-anchor="end">${num(t)}</text>`,
+            <text x=${PAD.left - 6} y=${y(t) + 4} text-anchor="end">${accuracy ? percent(t) : num(t)}</text>`,
         )}
         <line class="axis" x1=${PAD.left} x2=${PAD.left} y1=${PAD.top} y2=${H - PAD.bottom}></line>
         <line class="axis" x1=${PAD.left} x2=${W - PAD.right} y1=${H - PAD.bottom} y2=${H - PAD.bottom}></line>
-        <text x=${PAD.left + 6} y=${PAD.top + 10} text-anchor="start">loss</text>
+        <text x=${PAD.left + 6} y=${PAD.top + 10} text-anchor="start">${name}</text>
         <text x=${PAD.left} y=${H - 8} text-anchor="start">0</text>
         <text x=${W - PAD.right} y=${H - 8} text-anchor="end">${drawn.length ? `${maxStep} steps` : ''}</text>
         <text x=${(PAD.left + W - PAD.right) / 2} y=${H - 8} text-anchor="middle">step</text>
         ${drawn.map(
-          (run) => svg`<polyline data-testid="loss-line" stroke=${runColour(run.index)}
-              points=${run.losses.map((p) => `${x(p.step).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ')}>
+          ({ run, points }) => svg`<polyline data-testid=${accuracy ? 'accuracy-line' : 'loss-line'} stroke=${runColour(run.index)}
+              points=${points.map((p) => `${x(p.step).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ')}>
               <title>${run.label}</title>
             </polyline>
-            <circle cx=${x(run.losses.at(-1)!.step)} cy=${y(run.losses.at(-1)!.loss)} r="3" fill=${runColour(run.index)}></circle>`,
+            <circle cx=${x(points.at(-1)!.step)} cy=${y(points.at(-1)!.value)} r="3" fill=${runColour(run.index)}></circle>`,
         )}
-        ${drawn.length === 0 ? svg`<text x=${W / 2} y=${H / 2} text-anchor="middle">The loss appears here once a run starts.</text>` : nothing}
+        ${drawn.length === 0
+          ? svg`<text x=${W / 2} y=${H / 2} text-anchor="middle">${accuracy ? 'Test accuracy appears here after each evaluation.' : 'The loss appears here once a run starts.'}</text>`
+          : nothing}
       </svg>
-      ${drawn.length
+      ${drawn.length && !accuracy
         ? html`<div class="legend">
-            ${drawn.map((run) => html`<span><span class="swatch" style="background:${runColour(run.index)}"></span>${run.index + 1}. ${run.label}</span>`)}
+            ${drawn.map(({ run }) => html`<span><span class="swatch" style="background:${runColour(run.index)}"></span>${run.index + 1}. ${run.label}</span>`)}
           </div>`
         : nothing}
     `;

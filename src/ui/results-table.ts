@@ -1,10 +1,12 @@
 /**
- * Finished runs: top-1 and wall time per run, then accuracy per class for
- * each run with its difference from the baseline run of the same seed.
+ * Results in and out: the finished runs (top-1 against the baseline of the
+ * same seed, wall time, the trained model to export), the results file and
+ * the per-class CSV, and results files imported to compare with. The
+ * per-class numbers themselves are in the per-class views.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { RunView } from '../app/workbench';
+import type { ComparisonState, RunView } from '../app/workbench';
 import type { RunResult } from '../study/results';
 import { percent, pointsDelta, seconds } from './format';
 import { sendIntent } from './intents';
@@ -24,11 +26,6 @@ export function finishedRuns(runs: RunView[]): FinishedRun[] {
     const base = run.baseline ? null : (runs.find((b) => b.baseline && b.seed === run.seed && b.result)?.result ?? null);
     return [{ run, result: run.result, baseline: base }];
   });
-}
-
-function classAccuracy(result: RunResult, k: number): number | null {
-  const c = result.perClass[k];
-  return c && c.total > 0 ? c.correct / c.total : null;
 }
 
 @customElement('cw-results-table')
@@ -71,11 +68,28 @@ export class ResultsTable extends LitElement {
         display: flex;
         align-items: center;
         gap: 0.6rem;
+        flex-wrap: wrap;
+      }
+      .import {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+        flex-wrap: wrap;
+        margin-bottom: 0.75rem;
+      }
+      .import label {
+        font-weight: 600;
+        font-size: 0.9rem;
+      }
+      .import ul {
+        flex-basis: 100%;
+        margin: 0.2rem 0;
       }
     `,
   ];
 
   @property({ attribute: false }) runs: RunView[] = [];
+  @property({ attribute: false }) comparison: ComparisonState | null = null;
   /** The results file exists: every planned run has finished. */
   @property({ type: Boolean }) canExport = false;
 
@@ -85,16 +99,42 @@ export class ResultsTable extends LitElement {
       <header>
         <h2 id="results-heading">Results</h2>
         <div class="export">
-          ${this.canExport ? nothing : html`<span class="muted">Export is available once the whole study has finished.</span>`}
+          ${this.canExport ? nothing : html`<span class="muted">The results file is ready once the whole study has finished.</span>`}
           <button data-testid="export-button" ?disabled=${!this.canExport} @click=${() => sendIntent(this, { kind: 'export' })}>
             Export results
           </button>
+          <button data-testid="export-csv-button" ?disabled=${!this.comparison?.analysis} @click=${() => sendIntent(this, { kind: 'export-csv' })}>
+            Per-class CSV
+          </button>
         </div>
       </header>
-      ${finished.length === 0
-        ? html`<p class="muted">No finished runs yet.</p>`
-        : html`${this.renderRuns(finished)} ${this.renderPerClass(finished)}`}
+      ${this.renderImport()}
+      ${this.comparison?.exportError ? html`<div class="alert error" role="alert" data-testid="model-export-error">${this.comparison.exportError}</div>` : nothing}
+      ${finished.length === 0 ? html`<p class="muted">No finished runs yet.</p>` : this.renderRuns(finished)}
     </section>`;
+  }
+
+  private renderImport() {
+    const comparison = this.comparison;
+    const imported = comparison?.imported ?? [];
+    return html`<div class="import">
+      <label for="import-results">Compare with results files</label>
+      <input id="import-results" data-testid="import-results" type="file" accept=".json,application/json" multiple @change=${this.onImport} />
+      ${imported.length
+        ? html`<ul data-testid="imported-list">
+              ${imported.map((f) => html`<li>${f.fileName}: ${f.studyName}, ${f.runs} run${f.runs === 1 ? '' : 's'}</li>`)}
+            </ul>
+            <button data-testid="clear-imported" @click=${() => sendIntent(this, { kind: 'clear-imported' })}>Remove imported results</button>`
+        : nothing}
+      ${comparison?.importError ? html`<div class="alert error" role="alert" data-testid="import-results-error"><pre>${comparison.importError}</pre></div>` : nothing}
+    </div>`;
+  }
+
+  private async onImport(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const files = await Promise.all([...(input.files ?? [])].map(async (f) => ({ name: f.name, text: await f.text() })));
+    input.value = '';
+    if (files.length) sendIntent(this, { kind: 'import-results', files });
   }
 
   private renderRuns(finished: FinishedRun[]) {
@@ -109,6 +149,7 @@ export class ResultsTable extends LitElement {
               <th scope="col">Δ top-1 vs baseline</th>
               <th scope="col">Steps</th>
               <th scope="col">Wall time</th>
+              <th scope="col">Trained model</th>
             </tr>
           </thead>
           <tbody>
@@ -123,48 +164,11 @@ export class ResultsTable extends LitElement {
                 <td>${baseline ? this.delta(result.top1 - baseline.top1) : '—'}</td>
                 <td>${result.steps}</td>
                 <td>${seconds(result.wallTimeSec)}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`;
-  }
-
-  private renderPerClass(finished: FinishedRun[]) {
-    const classNames = finished[0]!.result.dataset.classNames;
-    return html`<h3>Per-class accuracy</h3>
-      <p class="muted">Δ: accuracy minus the baseline run of the same seed, in percentage points; drops are red.</p>
-      <div class="scroll">
-        <table data-testid="per-class-table">
-          <thead>
-            <tr>
-              <th class="left" scope="col" rowspan="2">Class</th>
-              ${finished.map(
-                ({ run }) => html`<th class="run" scope="colgroup" colspan=${run.baseline ? 1 : 2} title=${run.label}>
-                  <span class="swatch" style="background:${runColour(run.index)}"></span>${run.index + 1}. ${run.label}
-                </th>`,
-              )}
-            </tr>
-            <tr>
-              ${finished.map(
-                ({ run }) => html`<th class="first" scope="col">${run.baseline ? 'accuracy (baseline)' : 'accuracy'}</th>
-                  ${run.baseline ? nothing : html`<th scope="col" data-testid="delta-header">Δ vs baseline</th>`}`,
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            ${classNames.map(
-              (name, k) => html`<tr data-testid="class-row">
-                <th class="left" scope="row">${name}</th>
-                ${finished.map(({ run, result, baseline }) => {
-                  const acc = classAccuracy(result, k);
-                  const c = result.perClass[k];
-                  const base = baseline ? classAccuracy(baseline, k) : null;
-                  return html`<td class="first" title=${c ? `${c.correct}/${c.total} correct` : ''}>${acc === null ? '—' : percent(acc)}</td>
-                    ${run.baseline
-                      ? nothing
-                      : html`<td>${acc !== null && base !== null ? this.delta(acc - base) : html`<span title="the baseline of this seed has not finished">—</span>`}</td>`}`;
-                })}
+                <td>
+                  <button data-testid="export-model" title="model.json and its weights, for tf.loadLayersModel" @click=${() => sendIntent(this, { kind: 'export-model', runIndex: run.index })}>
+                    Export
+                  </button>
+                </td>
               </tr>`,
             )}
           </tbody>

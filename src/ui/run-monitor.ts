@@ -1,7 +1,7 @@
 /** The study in progress: which run, how far, its loss, rate, speed and ETA, and the pause/resume/cancel controls. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { RunView, StudyPhase } from '../app/workbench';
+import type { BackendState, RunView, StudyPhase } from '../app/workbench';
 import { num, percent, seconds } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
@@ -69,6 +69,11 @@ export class RunMonitor extends LitElement {
         flex: 1;
         height: 0.8rem;
       }
+      .curves {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
+        gap: 0.5rem;
+      }
       dl {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr));
@@ -94,6 +99,7 @@ export class RunMonitor extends LitElement {
   @property() phase: StudyPhase = 'idle';
   @property({ attribute: false }) studyEtaSec: number | null = null;
   @property({ attribute: false }) error: string | null = null;
+  @property({ attribute: false }) backend: BackendState = { status: 'starting' };
 
   override render() {
     const run = this.current === null ? undefined : this.runs[this.current];
@@ -107,8 +113,26 @@ export class RunMonitor extends LitElement {
       </header>
       ${this.renderNotice(finished)}
       ${run ? this.renderRun(run) : html`<p class="muted">Choose a study and press “Run study”. Runs train one after another in a background worker.</p>`}
-      <cw-loss-chart .runs=${this.runs}></cw-loss-chart>
+      <div class="curves">
+        <cw-loss-chart .runs=${this.runs} metric="loss"></cw-loss-chart>
+        <cw-loss-chart .runs=${this.runs} metric="top1"></cw-loss-chart>
+      </div>
     </section>`;
+  }
+
+  private backendText(): string {
+    const { backend } = this;
+    if (backend.status !== 'ready' && backend.status !== 'lost') return '—';
+    const adapter = backend.report.adapter;
+    return [backend.report.backend, adapter?.vendor, adapter?.architecture].filter(Boolean).join(' · ');
+  }
+
+  /** The adapter, as far as the browser tells it. */
+  private adapterText(): string {
+    const { backend } = this;
+    if (backend.status !== 'ready' && backend.status !== 'lost') return '';
+    const adapter = backend.report.adapter;
+    return adapter ? [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') : backend.report.backend;
   }
 
   private renderControls() {
@@ -156,6 +180,7 @@ export class RunMonitor extends LitElement {
         <div><dt>Loss</dt><dd data-testid="loss">${latest ? num(latest.loss) : '—'}</dd></div>
         <div><dt>Learning rate</dt><dd data-testid="lr">${latest ? num(latest.lr) : '—'}</dd></div>
         <div><dt>Images/s</dt><dd data-testid="images-per-sec">${latest ? latest.imagesPerSec.toFixed(0) : '—'}</dd></div>
+        <div><dt>On</dt><dd data-testid="run-backend" title=${this.adapterText()}>${this.backendText()}</dd></div>
         <div>
           <dt>Epoch</dt>
           <dd data-testid="epoch">${latest && run.epochs ? `${latest.epoch + 1}/${run.epochs}` : '—'}</dd>
