@@ -606,7 +606,7 @@ export class StudyDesigner extends LitElement {
       <form novalidate @submit=${(e: Event) => e.preventDefault()}>
         <fieldset class="all" ?disabled=${this.locked}>
           <div class="grid">
-            ${this.renderStudyFields(d)} ${this.renderDataFields(d)} ${this.renderModelFields(d)} ${this.renderTrainingFields(d)}
+            ${this.renderStudyFields()} ${this.renderDataFields(d)} ${this.renderModelFields()} ${this.renderTrainingFields(d)}
             ${this.renderBaselineFields(d)} ${this.renderSweepFields(d)}
           </div>
         </fieldset>
@@ -683,8 +683,7 @@ export class StudyDesigner extends LitElement {
       ${this.errorLine(key)}`;
   }
 
-  private renderStudyFields(d: Draft) {
-    void d;
+  private renderStudyFields() {
     return html`<fieldset>
       <legend>Study</legend>
       ${this.text('name', 'Name', { numeric: false })} ${this.text('description', 'Description', { numeric: false })}
@@ -737,8 +736,7 @@ export class StudyDesigner extends LitElement {
     </fieldset>`;
   }
 
-  private renderModelFields(d: Draft) {
-    void d;
+  private renderModelFields() {
     return html`<fieldset>
       <legend>Model</legend>
       ${this.select(

@@ -127,6 +127,7 @@ describe('the study designer', () => {
     expect(await byId('error-seeds').textContent()).toContain('seeds must be distinct');
     await field('width').fill('-1');
     expect(await byId('error-width').count()).toBe(1);
+    await byId('study-designer').screenshot({ path: await screenshotPath('designer-errors.png') });
     expect(await designs()).toEqual([]);
 
     await field('width').fill('0.75');
@@ -235,7 +236,7 @@ describe('the study designer', () => {
   });
 });
 
-async function screenshotPath(): Promise<string> {
+async function screenshotPath(name = 'designer.png'): Promise<string> {
   await mkdir('test-results/screenshots', { recursive: true });
-  return 'test-results/screenshots/designer.png';
+  return `test-results/screenshots/${name}`;
 }
