@@ -33,7 +33,7 @@ async function startCoordinator(): Promise<{ child: ChildProcess; base: string; 
   children.push(child);
   let printed = '';
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the coordinator did not start:\n${printed}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the coordinator did not start:\n${printed}`)), 45_000);
     const read = (chunk: Buffer) => {
       printed += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
@@ -108,5 +108,5 @@ describe('a coordinator killed mid-upload', () => {
     const results = (await (await fetch(`${base}/api/v1/studies/${study.json.id}/results`)).json()) as { runs: unknown[] };
     expect(results.runs).toHaveLength(1);
     await kill(child);
-  }, 60_000);
+  }, 120_000);
 });
