@@ -27,7 +27,7 @@ afterAll(() => {
 
 /** Starts main.ts on dataDir and resolves with its address and everything it printed up to then. */
 async function startCoordinator(): Promise<{ child: ChildProcess; base: string; printed: string }> {
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CLASSWISE_LOG: '0', STATIC_DIR: join(dataDir, 'no-app') };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CLASSWISE_LOG: '0', STATIC_DIR: join(dataDir, 'no-app') };
   delete env.CLASSWISE_ADMIN_TOKEN;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/coordinator/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
