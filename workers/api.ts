@@ -6,6 +6,8 @@
  */
 import type { BackendName, BackendReport } from '../src/engine/backend';
 import type { TrainingEvent } from '../src/engine/train';
+import type { ExportedModel } from '../src/engine/export';
+export type { ExportedModel };
 import type { FetchProgress } from '../src/data/load';
 import type { DatasetIdentity } from '../src/data/dataset';
 import type { DatasetConfigInput, RunConfigInput } from '../src/study/config';
@@ -137,4 +139,12 @@ export interface EngineApi {
   resume(): void;
   cancel(): void;
   memory(): MemoryReport;
+  /**
+   * A finished durable run's trained model in TensorFlow.js's Layers format
+   * (model.json plus one weights file, for tf.loadLayersModel), read from
+   * IndexedDB by the run's config and seed. It takes 0–255 pixels and gives
+   * logits. Rejects, saying why, when the run has not finished or finished
+   * before trained models were kept.
+   */
+  exportModel(request: { config: RunConfigInput; seed: number }): Promise<ExportedModel>;
 }

@@ -5,14 +5,16 @@
  * runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { expose } from 'comlink';
+import { expose, transfer } from 'comlink';
 import { selectBackend, type BackendReport } from '../src/engine/backend';
 import { train, type CheckpointPolicy } from '../src/engine/train';
+import { exportTrainedModel, ModelNotExportable } from '../src/engine/export';
+import { buildArchitecture } from '../src/model/architecture';
 import { CheckpointStore } from '../src/storage/checkpoints';
 import { runKey, type SavedTensor } from '../src/training/checkpoint';
 import { forgetLoadedDataset, loadDataset } from '../src/data/load';
 import { deleteDataset, importArchive, importImageFolder, listDatasets } from '../src/data/import';
-import { datasetIdentity } from '../src/data/dataset';
+import { channelStatistics, datasetIdentity } from '../src/data/dataset';
 import { augmentationSchema, checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
 import { newlyWrong } from '../src/data/inspection';
 import { cropPreviews, measureSteps } from '../src/engine/probe';
@@ -141,6 +143,45 @@ const engine: EngineApi = {
   pause: () => control?.pause(),
   resume: () => control?.resume(),
   cancel: () => control?.cancel(),
+  async exportModel(request) {
+    const config = parseRunConfig(request.config);
+    const hash = await configHash(config);
+    const key = runKey(hash, request.seed);
+    const store = await (checkpointStore ??= CheckpointStore.open());
+    const result = await store.result(key);
+    if (!result) {
+      const checkpoint = await store.load(key);
+      throw new ModelNotExportable(
+        checkpoint
+          ? `run ${key} has not finished: its checkpoint is at step ${checkpoint.step}. Run it to the end, then export its model.`
+          : `run ${key} has not finished in this browser: there is no stored result for this config and seed. Only runs with checkpoints on keep their model; run it to the end, then export.`,
+      );
+    }
+    const trained = await store.trainedModel(key);
+    if (!trained) {
+      throw new ModelNotExportable(`run ${key} finished before Classwise kept trained models, so its weights were not stored and cannot be exported. Runs finished from now on can be.`);
+    }
+    backend ??= await selectBackend();
+    // The normalisation the model must apply comes from the training split,
+    // so the dataset is loaded (from the cache) and must still be the one the
+    // run trained on.
+    const dataset = await loadDataset(config.dataset);
+    const identity = await datasetIdentity(dataset);
+    if (identity.contentHash !== result.dataset.contentHash) {
+      throw new ModelNotExportable(`the dataset "${identity.name}" has changed since run ${key} trained on it (content hash ${identity.contentHash.slice(0, 12)}…, the run's ${result.dataset.contentHash.slice(0, 12)}…), so the model's input normalisation cannot be recovered.`);
+    }
+    const spec = buildArchitecture(config.model, dataset.shape, dataset.classNames.length);
+    const exported = await exportTrainedModel(spec, trained.tensors, {
+      classNames: result.dataset.classNames,
+      configHash: hash,
+      seed: request.seed,
+      dataset: result.dataset.name,
+      normalization: channelStatistics(dataset),
+    });
+    // The weights move to the page rather than being copied.
+    return transfer(exported, [exported.weightsBin]);
+  },
+
   memory: () => {
     const { numTensors, numBytes } = tf.memory();
     return { numTensors, numBytes };
