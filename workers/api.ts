@@ -30,7 +30,8 @@ export interface RunRequest {
 export type RunEvent =
   | TrainingEvent
   | ({ kind: 'dataset-progress' } & FetchProgress)
-  | { kind: 'dataset'; name: string; trainCount: number; testCount: number }
+  /** The run's dataset is loaded: what it is (for comparing live runs before they finish) and its size. */
+  | ({ kind: 'dataset'; trainCount: number } & DatasetIdentity)
   /** The run had already finished: its stored result is returned without training. */
   | { kind: 'restored'; step: number };
 

@@ -77,7 +77,7 @@ const engine: EngineApi = {
       const startedAt = new Date();
       const dataset = await loadDataset(config.dataset, (progress) => onEvent({ kind: 'dataset-progress', ...progress }));
       checkAgainstDataset(config, dataset.train.count);
-      onEvent({ kind: 'dataset', name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count });
+      onEvent({ kind: 'dataset', trainCount: dataset.train.count, ...(await datasetIdentity(dataset)) });
       const hash = await configHash(config);
       const durable = request.checkpointEverySteps ? await durableRun(hash, request.seed, request.checkpointEverySteps) : undefined;
       const finished = await durable?.finished();
