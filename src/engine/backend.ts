@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { installKernels } from './kernels';
 
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -32,6 +33,8 @@ export async function selectBackend(requested: BackendName = 'webgpu'): Promise<
   for (const backend of BACKENDS.slice(BACKENDS.indexOf(requested))) {
     const reason = await tryBackend(backend);
     if (reason === null) {
+      // The faster custom kernels (src/engine/kernels) replace stock ones in tfjs's registry.
+      if (backend === 'webgpu') installKernels();
       return {
         backend,
         requested,
