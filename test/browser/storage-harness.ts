@@ -3,7 +3,8 @@
  * page.evaluate; each returns plain data, and errors come back as
  * `{ ok: false, name, message }` so tests can check which error it was.
  */
-import { CHECKPOINT_SCHEMA, type Checkpoint } from '../../src/training/checkpoint';
+import type { RunResult } from '../../src/study/results';
+import { CHECKPOINT_SCHEMA, type Checkpoint, type SavedTensor } from '../../src/training/checkpoint';
 import { sha256Hex } from '../../src/util/hash';
 import { openDB } from 'idb';
 import {
@@ -171,6 +172,60 @@ async function listCheckpoints() {
   return new CheckpointStore(await db()).list();
 }
 
+/**
+ * A run's trained model as the engine hands it over: the spec's parameter and
+ * a BatchNorm buffer (a view into a larger buffer: only its own bytes may be
+ * stored).
+ */
+function makeWeights({ fill, size }: CheckpointSpec): SavedTensor[] {
+  const backing = new Float32Array(size * 2);
+  const buffer = backing.subarray(size);
+  buffer.set(Float32Array.from({ length: size }, (_, i) => Math.cos(i * 0.11 + fill)));
+  return [
+    { name: 'param:conv1.weight', shape: [size / 4, 4], data: Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + fill)) },
+    { name: 'buffer:bn1.running_var', shape: [size / 4, 4], data: buffer },
+  ];
+}
+
+/** Stands in for a run's result: the store keeps it as given, and this marks whose it is. */
+function makeResult({ runKey, step }: CheckpointSpec): RunResult {
+  return { configHash: runKey.split(':')[0]!, seed: Number(runKey.split(':')[1] ?? 0), steps: step } as unknown as RunResult;
+}
+
+/** Ends the spec's run with its result and trained model (the spec's fill and size). */
+function completeRun(spec: CheckpointSpec): Promise<Outcome<void>> {
+  return attempt(async () => new CheckpointStore(await db()).complete(spec.runKey, makeResult(spec), makeWeights(spec)));
+}
+
+/** What the store holds for a run: checkpoint, result, trained model (and whether it equals the spec's, bit for bit). */
+async function runRecords(runKey: string, expected?: CheckpointSpec) {
+  const store = new CheckpointStore(await db());
+  const result = await store.result(runKey);
+  const model = await store.trainedModel(runKey);
+  const want = expected ? makeWeights(expected) : null;
+  return {
+    checkpoint: (await store.load(runKey)) !== undefined,
+    listed: (await store.list()).some((x) => x.runKey === runKey),
+    result: result ? { steps: (result as unknown as { steps: number }).steps } : null,
+    model: model
+      ? {
+          tensors: model.tensors.map((t) => ({ name: t.name, shape: t.shape, float32: t.data instanceof Float32Array, bufferBytes: t.data.buffer.byteLength })),
+          identical: want
+            ? want.length === model.tensors.length &&
+              want.every((w, i) => {
+                const t = model.tensors[i]!;
+                return t.name === w.name && t.shape.join() === w.shape.join() && t.data.length === w.data.length && t.data.every((v, j) => Object.is(v, w.data[j]));
+              })
+            : null,
+        }
+      : null,
+  };
+}
+
+async function deleteResult(runKey: string) {
+  return new CheckpointStore(await db()).deleteResult(runKey);
+}
+
 /** Loads one shard from `url` as a dataset of its own and returns the byte progress; then deletes the dataset. */
 function streamedDownload(url: string, sha256: string, bytes: number): Promise<Outcome<{ progress: FetchProgress[]; bytes: number }>> {
   return attempt(async () => {
@@ -200,6 +255,38 @@ async function openWithoutIndexedDb(): Promise<Outcome<void>> {
 }
 
 /**
+ * A database as version 2 left it (a checkpoint and a finished run's result,
+ * no trained models), then opened by the current code: v3 adds the model
+ * store, keeps both, and has no model for the old result.
+ */
+async function upgradeFromVersion2(): Promise<{ version: number; stores: string[]; checkpointStep: number | undefined; resultSteps: number | null; model: boolean }> {
+  const name = 'classwise-upgrade-test-v2';
+  const v2 = await openDB<ClasswiseSchema>(name, 2, {
+    upgrade: (database, _old, _new, tx) => {
+      MIGRATIONS[0]!(database, tx);
+      MIGRATIONS[1]!(database, tx);
+    },
+  });
+  await v2.put('checkpoints', makeCheckpoint({ runKey: 'running:0', step: 9, fill: 1, size: 8 }));
+  await v2.put('runResults', { runKey: 'done:0', result: makeResult({ runKey: 'done:0', step: 12, fill: 0, size: 0 }), savedAt: new Date().toISOString() });
+  v2.close();
+  const current = await openClasswiseDb(name);
+  try {
+    const store = new CheckpointStore(current);
+    const result = await store.result('done:0');
+    return {
+      version: current.version,
+      stores: [...current.objectStoreNames],
+      checkpointStep: (await store.load('running:0'))?.step,
+      resultSteps: result ? (result as unknown as { steps: number }).steps : null,
+      model: (await store.trainedModel('done:0')) !== undefined,
+    };
+  } finally {
+    current.close();
+  }
+}
+
+/**
  * A database as version 1 left it (the first migration only, one checkpoint),
  * then opened by the current code: the later migrations must run and keep it.
  */
@@ -218,6 +305,10 @@ async function upgradeFromVersion1(): Promise<{ version: number; stores: string[
 
 const storageHarness = {
   upgradeFromVersion1,
+  upgradeFromVersion2,
+  completeRun,
+  runRecords,
+  deleteResult,
   loadDataset,
   getShard,
   putShard,

@@ -242,6 +242,12 @@ describe('dataset cache', () => {
       expect(big).toMatchObject({ ok: false, name: 'StorageFullError' });
       expect(big.ok || big.message).toMatch(/the checkpoint of run quota:0 at step 2: it needs 2\.44 MB/);
       expect((await session.page.evaluate((spec) => window.storageHarness!.loadCheckpoint(spec.runKey, spec), small))?.identical).toBe(true);
+      // Ending the run with a model too big for what is left: refused whole, the checkpoint kept to resume from.
+      const ending = await session.page.evaluate((spec) => window.storageHarness!.completeRun(spec), { ...small, step: 3, size: 320_000 });
+      expect(ending).toMatchObject({ ok: false, name: 'StorageFullError' });
+      expect(ending.ok || ending.message).toMatch(/the result and trained model of run quota:0: it needs 2\.44 MB/);
+      expect(await session.page.evaluate(() => window.storageHarness!.runRecords('quota:0'))).toEqual({ checkpoint: true, listed: true, result: null, model: null });
+      expect((await session.page.evaluate((spec) => window.storageHarness!.loadCheckpoint(spec.runKey, spec), small))?.identical).toBe(true);
       expect(await session.page.evaluate(() => window.storageHarness!.deleteCheckpoint('quota:0'))).toBe(true);
 
       console.log(`quota overridden to ${QUOTA} bytes (usage ${before.usage} before d): ${full.message}`);
@@ -304,9 +310,20 @@ describe('dataset cache', () => {
 describe('schema migrations', () => {
   it('upgrades a version-1 database in place, keeping its checkpoints', async () => {
     const upgraded = await session.page.evaluate(() => window.storageHarness!.upgradeFromVersion1());
-    expect(upgraded.version).toBe(2);
-    expect(upgraded.stores).toContain('runResults');
+    expect(upgraded.version).toBe(3);
+    expect(upgraded.stores).toEqual(expect.arrayContaining(['runResults', 'trainedModels']));
     expect(upgraded.checkpointStep).toBe(7);
+  });
+
+  it('upgrades a version-2 database in place, keeping its checkpoints and results (which have no trained model)', async () => {
+    const upgraded = await session.page.evaluate(() => window.storageHarness!.upgradeFromVersion2());
+    expect(upgraded).toEqual({
+      version: 3,
+      stores: expect.arrayContaining(['checkpoints', 'runResults', 'trainedModels']),
+      checkpointStep: 9,
+      resultSteps: 12,
+      model: false,
+    });
   });
 });
 
@@ -349,6 +366,30 @@ describe('checkpoints', () => {
     expect(uncloneable).toMatchObject({ ok: false, name: 'DataCloneError' });
     expect((await loadCheckpoint(run, second))?.identical).toBe(true);
     expect((await list()).filter((x) => x.runKey === run).map((x) => x.step)).toEqual([20]);
+  });
+
+  it('ends a run with its result and trained model in place of its checkpoint, and deletes the two together', async () => {
+    const finishing: CheckpointSpec = { runKey: 'f1n15h:2', step: 8, fill: 7, size: 256 };
+    ok(await save(finishing));
+    const records = (expected?: CheckpointSpec) => session.page.evaluate(([r, x]) => window.storageHarness!.runRecords(r, x), [finishing.runKey, expected] as const);
+    ok(await session.page.evaluate((spec) => window.storageHarness!.completeRun(spec), finishing));
+    expect(await records(finishing)).toEqual({
+      checkpoint: false,
+      listed: false,
+      result: { steps: 8 },
+      model: {
+        tensors: [
+          { name: 'param:conv1.weight', shape: [64, 4], float32: true, bufferBytes: 1024 },
+          // Handed over as a view into a 2 KB buffer; stored as its own 1 KB.
+          { name: 'buffer:bn1.running_var', shape: [64, 4], float32: true, bufferBytes: 1024 },
+        ],
+        identical: true,
+      },
+    });
+    const remove = () => session.page.evaluate((r) => window.storageHarness!.deleteResult(r), finishing.runKey);
+    expect(await remove()).toBe(true);
+    expect(await records()).toEqual({ checkpoint: false, listed: false, result: null, model: null });
+    expect(await remove()).toBe(false);
   });
 
   it('lists and deletes checkpoints', async () => {
