@@ -27,6 +27,8 @@
  *   only measured noise) and its ClassDelta says so in `method`. Likewise an
  *   accuracy equal on every seed gets the Wilson interval of its pooled
  *   counts rather than [m, m].
+ * - t intervals are cut to where the quantity can lie: accuracies to [0, 1],
+ *   deltas to [−1, 1] (with two seeds a t interval easily reaches past 100%).
  */
 import { canonicalJson } from '../util/hash';
 import {
@@ -375,7 +377,8 @@ function classAccuracy(side: Side, k: number, binomial: boolean): ClassAccuracy 
     return { ...wilsonInterval(correct, total, CONFIDENCE), seeds: side.runs.length };
   }
   const m = meanInterval(values, CONFIDENCE);
-  return { estimate: m.estimate, low: m.low, high: m.high, seeds: side.runs.length };
+  // An accuracy lies in [0, 1]: cutting the t interval there loses no coverage and spares the views a 121% bound.
+  return { estimate: m.estimate, low: Math.max(0, m.low), high: Math.min(1, m.high), seeds: side.runs.length };
 }
 
 /** Per-seed differences treatment − baseline, exact (equal counts give bit-equal values) when the totals match. */
@@ -389,6 +392,11 @@ function seedDifferences(baseline: Side, treatment: Side, k: number): number[] {
 
 type DeltaTest = IntervalEstimate & { p: number; fellBack: boolean };
 
+/** A difference of accuracies lies in [−1, 1]; the t interval is cut there, as the accuracies' are. */
+function clipDelta(d: IntervalEstimate & { p: number }): DeltaTest {
+  return { estimate: d.estimate, low: Math.max(-1, d.low), high: Math.min(1, d.high), p: d.p, fellBack: false };
+}
+
 function classDeltaTest(method: IntervalMethod, baseline: Side, treatment: Side, k: number): DeltaTest {
   const binomial = (): DeltaTest => {
     const d = proportionDifference(pooled(baseline, k), pooled(treatment, k), CONFIDENCE);
@@ -399,10 +407,10 @@ function classDeltaTest(method: IntervalMethod, baseline: Side, treatment: Side,
   const t = treatment.runs.map((r) => accuracy(r, k));
   if (method === 'paired-t') {
     if (allEqual(seedDifferences(baseline, treatment, k))) return binomial();
-    return { ...pairedDifference(b, t, CONFIDENCE), fellBack: false };
+    return clipDelta(pairedDifference(b, t, CONFIDENCE));
   }
   if (allEqual(b) && allEqual(t)) return binomial();
-  return { ...welchDifference(b, t, CONFIDENCE), fellBack: false };
+  return clipDelta(welchDifference(b, t, CONFIDENCE));
 }
 
 function compareGroups(base: GroupRuns, treat: GroupRuns, classNames: string[]): Comparison {

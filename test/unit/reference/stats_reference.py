@@ -17,6 +17,8 @@ Run: python3 test/unit/reference/stats_reference.py  (scipy 1.17, numpy 2.4, mpm
 The analysis fixture below (COUNTS) is the same as in analysis.test.ts; the
 expected numbers follow the rules documented in src/study/analysis.ts
 (methods, zero-spread fallback to pooled binomial counts, shared-seed pairing).
+It prints scipy's t intervals uncut; the analysis cuts accuracy intervals to
+[0, 1] (and deltas to [-1, 1]), so the test writes the bounds above 1 as 1.
 """
 import mpmath as mp
 import numpy as np
