@@ -1,7 +1,11 @@
 /**
  * The workbench page end to end, through its UI only: the backend line, a
- * refused spec file, the smoke study run with pause/resume, live progress,
- * the results tables, the export, a cancel, and the fallback banner.
+ * refused spec file, a study designed from the smoke preset (two seeds) and
+ * estimated from a measured step, run with pause/resume and live progress;
+ * the per-class views updating as evaluations arrive, a class inspected and a
+ * screenshot of each view; exports (chart PNG, CSV, model, results file) and
+ * the results re-imported into a fresh page with the same numbers; refused
+ * imports; a cancel; the fallback banner and a lost GPU.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -44,6 +48,14 @@ describe('the workbench page', () => {
   let s: PageSession;
   let page: Page;
   const byId = (id: string) => page.getByTestId(id);
+  /** What the study exported, for the re-import test. */
+  let resultsText = '';
+  let csvBefore = '';
+
+  async function downloadText(button: Locator): Promise<string> {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), button.click()]);
+    return readFile((await download.path())!, 'utf8');
+  }
 
   beforeAll(async () => {
     s = await openWorkbench();
@@ -75,18 +87,24 @@ describe('the workbench page', () => {
     expect(await byId('run-button').isDisabled()).toBe(true);
   });
 
-  it('runs the smoke study with live progress, pause and resume, then shows per-class results', async () => {
+  it('designs a tiny study, estimates it from a measured step, and runs it with live progress, pause and resume', async () => {
     await byId('preset-select').selectOption('smoke');
+    await byId('field-seeds').fill('2');
+    await until(() => byId('planned-runs').locator('li').count(), (n) => n === 4, 5_000, 'four planned runs');
     expect(await byId('study-error').count()).toBe(0);
-    expect(await byId('planned-runs').locator('li').count()).toBe(2);
-    await byId('run-button').click();
 
+    await byId('measure-step').click();
+    const estimate = await until(() => byId('estimate-total').allTextContents(), (t) => t.length === 1, 60_000, 'the time estimate');
+    expect(estimate[0]).toMatch(/\d+ s|min/);
+
+    await byId('run-button').click();
     // Live progress: the step bar moves, the loss and the ETA are shown.
     const bar = byId('progress-bar');
     const first = await until(() => progressValue(bar), (v) => v > 0, 60_000, 'the first progress');
-    expect(await byId('current-run').textContent()).toMatch(/Run 1\/2: no crop, wd 0, seed 0/);
+    expect(await byId('current-run').textContent()).toMatch(/Run 1\/4: no crop, wd 0, seed 0/);
     expect(Number(await byId('loss').textContent())).toBeGreaterThan(0);
     expect(await byId('eta').textContent()).toMatch(/\d+ s|min/);
+    expect(await byId('run-backend').textContent()).toMatch(/webgpu/);
 
     // Pause holds the run (the worker confirms), resume lets it go on.
     await byId('pause-button').click();
@@ -96,49 +114,87 @@ describe('the workbench page', () => {
     expect(await progressValue(bar)).toBe(heldAt);
     await byId('resume-button').click();
     await byId('study-phase').filter({ hasText: /^running$/ }).waitFor({ timeout: 5_000 });
-
     const later = await until(
       async () => ({ value: await progressValue(bar), run: await byId('current-run').textContent() }),
-      (p) => p.run?.startsWith('Run 1/2') === true && p.value > first,
+      (p) => p.run?.startsWith('Run 1/4') === true && p.value > first,
       60_000,
       'the progress bar to advance',
     );
     expect(later.value).toBeGreaterThan(first);
-    expect(await byId('loss-line').count()).toBeGreaterThanOrEqual(1);
+  });
 
-    await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 120_000 });
-    expect(await byId('eval-top1').textContent()).toMatch(/\d+\.\d%/);
-    expect(await byId('loss-line').count()).toBe(2);
+  it('updates the per-class views live: provisional while the treatment trains, then paired by seed', async () => {
+    // Run 2 (the crop, seed 0) evaluates after its first epoch: the views compare it before it has finished.
+    await until(
+      async () => ({ provisional: await byId('views-provisional').count(), run: await byId('current-run').textContent() }),
+      (v) => v.provisional > 0 && v.run?.startsWith('Run 2/4') === true,
+      120_000,
+      'a provisional comparison during run 2',
+    );
+    expect(await byId('views-method').textContent()).toMatch(/one seed|Bernoulli|test images/i);
+    expect(await byId('accuracy-line').count()).toBeGreaterThanOrEqual(1);
 
+    await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 240_000 });
+    expect(await byId('views-provisional').count()).toBe(0);
+    expect(await byId('views-method').textContent()).toMatch(/paired/i);
+    expect(await byId('views-summary').textContent()).toMatch(/pp/);
+    expect(await byId('delta-row').count()).toBe(4);
+    expect(await byId('loss-line').count()).toBe(4);
+    expect(await byId('accuracy-line').count()).toBe(4);
     const runRows = byId('runs-table').getByTestId('run-row');
-    expect(await runRows.count()).toBe(2);
+    expect(await runRows.count()).toBe(4);
     expect(await runRows.nth(0).textContent()).toMatch(/no crop.*baseline/s);
     expect(await runRows.nth(1).textContent()).toMatch(/resized crop s=0\.5/);
+  });
 
-    const perClass = byId('per-class-table');
-    expect(await perClass.getByTestId('class-row').count()).toBe(4);
-    expect(await perClass.getByTestId('delta-header').count()).toBe(1);
-    const deltas = perClass.getByTestId('delta');
-    expect(await deltas.count()).toBe(4);
-    for (const text of await deltas.allTextContents()) expect(text).toMatch(/^(\+|−|±)\d+\.\d pp$/);
-    // Drops are red.
-    for (const delta of await perClass.locator('[data-testid=delta].negative').all()) {
-      expect(await delta.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(198, 40, 40)');
+  it('inspects a class and saves a screenshot of each view', async () => {
+    await byId('delta-row-name').first().click();
+    await until(
+      async () => (await byId('inspector-image').count()) + (await byId('inspector-none-wrong').count()),
+      (n) => n > 0,
+      60_000,
+      'the class inspector',
+    );
+    expect(await byId('inspector-crops').locator('[data-testid=inspector-image]').count()).toBeGreaterThan(0);
+    await mkdir('test-results/screenshots', { recursive: true });
+    await page.screenshot({ path: 'test-results/screenshots/workbench.png', fullPage: true });
+    for (const view of ['cw-delta-chart', 'cw-strength-chart', 'cw-confusion-diff', 'cw-class-inspector']) {
+      const element = page.locator(view);
+      await element.scrollIntoViewIfNeeded();
+      await element.screenshot({ path: `test-results/screenshots/workbench-${view.slice(3)}.png` });
     }
+  });
 
-    await mkdir('test-results', { recursive: true });
-    await page.screenshot({ path: 'test-results/workbench.png', fullPage: true });
+  it('exports a chart as PNG, the per-class table as CSV and a trained model for tf.loadLayersModel', async () => {
+    const [png] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.locator('cw-delta-chart').getByTestId('save-png').click()]);
+    expect(png.suggestedFilename()).toMatch(/\.png$/);
+    expect((await readFile((await png.path())!)).subarray(1, 4).toString()).toBe('PNG');
+
+    csvBefore = await downloadText(byId('export-csv-button'));
+    const rows = csvBefore.trim().split(/\r?\n/);
+    expect(rows).toHaveLength(1 + 4);
+
+    const downloads: string[] = [];
+    const collect = (d: { suggestedFilename(): string }) => downloads.push(d.suggestedFilename());
+    page.on('download', collect);
+    await byId('export-model').first().click();
+    await until(async () => downloads.length, (n) => n === 2, 30_000, 'model.json and its weights');
+    page.off('download', collect);
+    expect(downloads).toContain('model.json');
+    expect(downloads.some((name) => name.endsWith('.bin'))).toBe(true);
   });
 
   it('exports the results file', async () => {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), byId('export-button').click()]);
     expect(download.suggestedFilename()).toBe('classwise-results-smoke.json');
-    const results = await parseResultsFile(JSON.parse(await readFile((await download.path())!, 'utf8')));
+    resultsText = await readFile((await download.path())!, 'utf8');
+    const results = await parseResultsFile(JSON.parse(resultsText));
     expect(results.study.name).toBe('smoke');
-    expect(results.runs).toHaveLength(2);
-    expect(results.runs.map((r) => r.config.augmentation.crop.kind)).toEqual(['none', 'resized']);
+    expect(results.runs).toHaveLength(4);
+    expect(results.runs.map((r) => r.config.augmentation.crop.kind)).toEqual(['none', 'resized', 'none', 'resized']);
     expect(results.runs[0]!.environment.backend).toBe('webgpu');
     expect(results.runs[0]!.perClass).toHaveLength(4);
+    expect(results.runs[0]!.predictions).toHaveLength(64);
   });
 
   it('answers a study it already ran from IndexedDB, without training again', async () => {
@@ -146,6 +202,36 @@ describe('the workbench page', () => {
     await byId('run-button').click();
     await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
     expect(await byId('runs-table').getByTestId('run-row').allTextContents()).toEqual(before);
+  });
+
+  it('re-imports the exported results into a fresh page and gets the same numbers; refuses files it must not compare', async () => {
+    await page.reload();
+    await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+    expect(await byId('delta-row').count()).toBe(0);
+    const input = byId('import-results');
+    await input.setInputFiles({ name: 'smoke-results.json', mimeType: 'application/json', buffer: Buffer.from(resultsText) });
+    await byId('imported-list').filter({ hasText: 'smoke-results.json: smoke, 4 runs' }).waitFor({ timeout: 10_000 });
+    await until(() => byId('delta-row').count(), (n) => n === 4, 10_000, 'the views from the imported file');
+    expect(await downloadText(byId('export-csv-button'))).toBe(csvBefore);
+
+    // Another dataset (same classes, other pixels): refused, never pooled.
+    const other = JSON.parse(resultsText) as { runs: { dataset: { contentHash: string } }[] };
+    for (const run of other.runs) run.dataset.contentHash = 'f'.repeat(64);
+    await input.setInputFiles({ name: 'other-data.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
+    const refusal = byId('import-results-error');
+    await refusal.waitFor({ timeout: 10_000 });
+    expect(await refusal.textContent()).toMatch(/other-data\.json was not added: .*different datasets are never compared/);
+
+    // Not JSON, and forged totals: refused with what is wrong.
+    await input.setInputFiles([
+      { name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{ runs: ') },
+      { name: 'forged.json', mimeType: 'application/json', buffer: Buffer.from(resultsText.replace('"correct": ', '"correct": 1')) },
+    ]);
+    await refusal.filter({ hasText: 'forged.json' }).waitFor({ timeout: 10_000 });
+    expect(await refusal.textContent()).toMatch(/not-json\.json is not JSON/);
+    expect(await refusal.textContent()).toMatch(/forged\.json is not a valid Classwise results file/);
+    expect(await byId('imported-list').locator('li').count()).toBe(1);
+    expect(await downloadText(byId('export-csv-button'))).toBe(csvBefore);
   });
 
   it('cancels a study in its second run, keeping the finished first run', async () => {
@@ -164,7 +250,6 @@ describe('the workbench page', () => {
     await byId('study-phase').filter({ hasText: /^cancelled$/ }).waitFor({ timeout: 30_000 });
     expect(await byId('study-notice').textContent()).toMatch(/cancelled.*1 finished run is kept/i);
     expect(await byId('runs-table').getByTestId('run-row').count()).toBe(1);
-    expect(await byId('per-class-table').getByTestId('class-row').count()).toBe(4);
     expect(await byId('export-button').isDisabled()).toBe(true);
     expect(await byId('run-error').count()).toBe(0);
     await page.screenshot({ path: 'test-results/workbench-cancelled.png', fullPage: true });
@@ -219,6 +304,25 @@ describe('the workbench without WebGPU', () => {
       expect(text).toMatch(/Chrome or Edge/);
       expect(text).toMatch(/expect slow training/);
       expect(s.errors).toEqual([]);
+    } finally {
+      await s.chromium.close();
+    }
+  });
+});
+
+describe('the workbench when the GPU is lost', () => {
+  it('says so, what happened to the work and what to do', async () => {
+    const s = await openWorkbench();
+    try {
+      await s.page.getByTestId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+      // A real loss: Chromium's GPU process crashes, and every WebGPU device in it is lost.
+      const cdp = await s.chromium.context.newCDPSession(s.page);
+      await cdp.send('Browser.crashGpuProcess');
+      const banner = s.page.getByTestId('device-lost');
+      await banner.waitFor({ timeout: 30_000 });
+      expect(await banner.textContent()).toMatch(/lost its GPU device: .+\./);
+      expect(await banner.textContent()).toMatch(/Reload the page/);
+      expect(await s.page.getByTestId('run-button').isDisabled()).toBe(true);
     } finally {
       await s.chromium.close();
     }
