@@ -305,11 +305,17 @@ function allEqual(values: readonly number[]): boolean {
   return values.every((v) => v === values[0]);
 }
 
-/** The config with its regularization removed: two configs are comparable when these are equal. */
+/**
+ * The config with its regularization removed: two configs are comparable when
+ * these are equal. How often the run evaluates or reads its losses back
+ * changes what it reports along the way, not the model it ends with, so those
+ * go too.
+ */
 function withoutRegularization(config: RunConfig): unknown {
   const { crop: _crop, flip: _flip, ...augmentation } = config.augmentation;
   const { weightDecay: _wd, decayNormAndBias: _norm, ...optimizer } = config.training.optimizer;
-  return { ...config, augmentation, training: { ...config.training, optimizer } };
+  const { evalEvery: _eval, lossReadEvery: _read, ...training } = config.training;
+  return { ...config, augmentation, training: { ...training, optimizer } };
 }
 
 interface Difference {

@@ -293,6 +293,19 @@ describe('analyzeRuns: grouping and methods', () => {
     expect(entry!.reason).toBe('another model: model.arch resnet18 vs resnet20');
     expect(entry!.group.label).toBe('no crop, wd 0 (model.arch resnet18)');
   });
+
+  it('compares a config that evaluates or reads its losses at another pace: the trained model is the same', async () => {
+    const paced = parseRunConfig({
+      ...input,
+      augmentation: { crop: { kind: 'resized', scale: 0.25 } },
+      training: { ...input.training, evalEvery: 2, lossReadEvery: 3 },
+    });
+    const hash = await configHash(paced);
+    const runs = [run('base', 0), run('base', 1), { ...run('crop', 0), config: paced, configHash: hash }, { ...run('crop', 1), config: paced, configHash: hash }];
+    const analysis = analyzeRuns(runs, CONFIGS.base);
+    expect(analysis.notComparable).toEqual([]);
+    expect(analysis.comparisons.map((c) => c.treatment.configHash)).toEqual([hash]);
+  });
 });
 
 describe('analyzeRuns: per-class numbers against scipy', () => {
