@@ -9,7 +9,7 @@
  * fewer pixels than classes, each pixel keeps its block's largest change, so
  * a strong confusion never disappears between pixels.
  */
-import { html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Comparison } from '../../study/analysis';
 import { ChartElement, COLOURS, chartStyles, type Hit } from './chart-element';
@@ -77,7 +77,37 @@ export interface ConfusionGeometry {
 
 @customElement('cw-confusion-diff')
 export class ConfusionDiff extends ChartElement {
-  static override styles = chartStyles;
+  static override styles = [
+    ...chartStyles,
+    css`
+      h4.list-title {
+        font-size: 0.9rem;
+        margin: 0.8rem 0 0.2rem;
+      }
+      td,
+      th {
+        text-align: right;
+      }
+      td.name,
+      th.name {
+        text-align: left;
+      }
+      tbody tr {
+        cursor: pointer;
+      }
+      tbody tr:hover {
+        background: #f5f7fa;
+      }
+      button.link {
+        border: none;
+        background: none;
+        padding: 0;
+        color: inherit;
+        font: inherit;
+        cursor: pointer;
+      }
+    `,
+  ];
 
   @property({ attribute: false }) comparison: Comparison | null = null;
   @property({ attribute: false }) classNames: string[] = [];
@@ -88,6 +118,7 @@ export class ConfusionDiff extends ChartElement {
   geometry: ConfusionGeometry | null = null;
 
   private raster: { key: unknown[]; canvas: HTMLCanvasElement } | null = null;
+  private top: { matrix: number[][]; cells: { i: number; j: number; v: number }[] } | null = null;
   private image: ImageData | null = null;
 
   private matrix(): number[][] | null {
@@ -196,6 +227,30 @@ export class ConfusionDiff extends ChartElement {
     return canvas;
   }
 
+  /**
+   * The largest new confusions (off-diagonal increases), largest first: with
+   * 1,000 classes a cell is under a pixel, so the heatmap shows where and this
+   * list says which.
+   */
+  private largestIncreases(m: number[][], n = 8): { i: number; j: number; v: number }[] {
+    if (this.top?.matrix === m) return this.top.cells;
+    const cells: { i: number; j: number; v: number }[] = [];
+    let floor = 0;
+    for (let i = 0; i < m.length; i++) {
+      const row = m[i]!;
+      for (let j = 0; j < row.length; j++) {
+        const v = row[j]!;
+        if (i === j || !(v > floor)) continue;
+        cells.push({ i, j, v });
+        cells.sort((a, b) => b.v - a.v);
+        if (cells.length > n) cells.pop();
+        if (cells.length === n) floor = cells[n - 1]!.v;
+      }
+    }
+    this.top = { matrix: m, cells };
+    return cells;
+  }
+
   private format(value: number): string {
     if (this.normalized) return `${signedPoints(value / this.perClassImages())} pp`;
     const rounded = Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(1);
@@ -272,6 +327,32 @@ export class ConfusionDiff extends ChartElement {
     };
   }
 
+  private renderLargest(cells: { i: number; j: number; v: number }[]) {
+    if (cells.length === 0) return html`<p class="muted">No pair of classes is confused more often under the treatment.</p>`;
+    const names = this.names();
+    return html`<h4 class="list-title">Largest new confusions</h4>
+      <div class="scroll">
+        <table data-testid="confusion-top">
+          <thead>
+            <tr>
+              <th scope="col" class="name">True class</th>
+              <th scope="col" class="name">Now predicted as</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${cells.map(
+              ({ i, j, v }) => html`<tr data-testid="confusion-top-row" @click=${(e: MouseEvent) => this.pick([i, j], e.shiftKey || e.ctrlKey || e.metaKey)}>
+                <td class="name"><button class="link">${names[i]}</button></td>
+                <td class="name">${names[j]}</td>
+                <td>${this.normalized ? this.format(v) : `${this.format(v)} images`}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`;
+  }
+
   override render() {
     const c = this.comparison;
     if (!c) return html`<p class="muted">No comparison to show.</p>`;
@@ -293,6 +374,7 @@ export class ConfusionDiff extends ChartElement {
       ${this.renderCanvas(
         `Change in the confusion matrix for ${k} classes, ${c.treatment.label} minus ${c.baseline.label}: orange where the treatment predicts a pair more often, purple where less. Hover for a cell's value.`,
       )}
+      ${this.renderLargest(this.largestIncreases(this.matrix()!))}
       ${this.normalized && this.testCount > 0
         ? html`<p class="muted">Row-normalized as if every class had ${(this.testCount / k).toFixed(0)} test images (the test set's ${this.testCount} over ${k} classes).</p>`
         : nothing}
