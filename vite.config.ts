@@ -3,7 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   worker: { format: 'es' },
   build: { target: 'es2022' },
-  server: { host: '127.0.0.1' },
+  server: {
+    host: '127.0.0.1',
+    // `npm run dev` beside `npm run coordinator`: the app reaches the coordinator on its own origin, as under `npm start`.
+    proxy: { '/api': process.env.CLASSWISE_COORDINATOR ?? 'http://127.0.0.1:8787' },
+  },
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [

@@ -39,13 +39,26 @@ export interface HeadlessChromium {
   close(): Promise<void>;
 }
 
-export async function startServer(root: string, port = 0): Promise<ViteDevServer> {
+export interface ServerOptions {
+  port?: number;
+  /** A coordinator to forward /api to, so the app talks to it on its own origin as it does under `npm start`. */
+  coordinator?: string;
+}
+
+export async function startServer(root: string, { port = 0, coordinator }: ServerOptions = {}): Promise<ViteDevServer> {
   const server = await createServer({
     root,
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'warn',
     // Headless runs and tests want a fixed app: no reloads when a file changes under them.
-    server: { host: '127.0.0.1', port, strictPort: false, hmr: false, watch: null },
+    server: {
+      host: '127.0.0.1',
+      port,
+      strictPort: false,
+      hmr: false,
+      watch: null,
+      ...(coordinator ? { proxy: { '/api': { target: coordinator, changeOrigin: false } } } : {}),
+    },
   });
   await server.listen();
   return server;
