@@ -1,0 +1,137 @@
+/**
+ * The page's side of the coordinator's API (docs/coordinator.md): studies,
+ * leases, heartbeats and uploads for a volunteer, and a study's progress and
+ * validated results for its public page. Answers are checked on arrival like
+ * any other input; refusals become CoordinatorError with the server's reasons.
+ */
+import { z } from 'zod';
+import { parseWith, runConfigSchema } from '../study/config';
+import { parseResultsFile, type ResultsFile, type RunResult } from '../study/results';
+import { studySpecSchema } from '../study/study';
+
+export const API_PREFIX = '/api/v1';
+const VOLUNTEER_HEADER = 'X-Classwise-Volunteer';
+
+export class CoordinatorError extends Error {
+  override name = 'CoordinatorError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues: string[] = [],
+  ) {
+    super(issues.length ? `${message}: ${issues.join('; ')}` : message);
+  }
+}
+
+const count = z.number().int().nonnegative();
+
+export const progressSchema = z.object({
+  units: count,
+  byState: z.record(z.string(), count),
+  activeLeases: count,
+  results: z.record(z.string(), count),
+});
+
+const datasetInfoSchema = z.object({
+  manifestUrl: z.string(),
+  contentHash: z.string(),
+  testCount: count,
+  classNames: z.array(z.string()),
+});
+
+const studySummarySchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), quorum: count, progress: progressSchema });
+
+export const studyDetailSchema = studySummarySchema.extend({
+  spec: studySpecSchema,
+  dataset: datasetInfoSchema,
+  contributors: z.array(z.object({ contributor: z.string(), displayName: z.string().nullable(), results: z.record(z.string(), count) })),
+  units: z.array(z.object({ id: count, label: z.string(), configHash: z.string(), seed: count, state: z.string(), validReplicas: z.array(z.string()) })),
+});
+
+const leaseSchema = z.union([
+  z.object({
+    lease: z.object({ id: z.string(), issuedAt: z.string(), expiresAt: z.string(), heartbeatSeconds: z.number().positive() }),
+    unit: z.object({ id: count, label: z.string(), config: runConfigSchema, configHash: z.string(), seed: count }),
+    study: z.object({ id: z.string(), name: z.string() }),
+    dataset: datasetInfoSchema,
+  }),
+  z.object({ lease: z.null(), studyComplete: z.boolean(), reason: z.string() }),
+]);
+
+const uploadSchema = z.object({ resultId: z.string(), state: z.string(), unit: z.object({ id: count, state: z.string() }) });
+
+export type Progress = z.output<typeof progressSchema>;
+export type StudySummary = z.output<typeof studySummarySchema>;
+export type StudyDetail = z.output<typeof studyDetailSchema>;
+export type LeaseAnswer = z.output<typeof leaseSchema>;
+export type Lease = Extract<LeaseAnswer, { lease: object }>;
+export type UploadAnswer = z.output<typeof uploadSchema>;
+
+export class CoordinatorClient {
+  /** `base` is the coordinator's origin ('' for the page's own, as under `npm start`). */
+  constructor(private readonly base = '') {}
+
+  async studies(): Promise<StudySummary[]> {
+    return parseWith(z.object({ studies: z.array(studySummarySchema) }), await this.request('GET', '/studies'), 'study list').studies;
+  }
+
+  async study(id: string): Promise<StudyDetail> {
+    return parseWith(studyDetailSchema, await this.request('GET', `/studies/${encodeURIComponent(id)}`), 'study');
+  }
+
+  /** The validated results, as a results file: the same checks as any file the workbench imports. */
+  async results(id: string): Promise<ResultsFile> {
+    return parseResultsFile(await this.request('GET', `/studies/${encodeURIComponent(id)}/results`));
+  }
+
+  async lease(studyId: string, volunteerId: string, displayName?: string): Promise<LeaseAnswer> {
+    const body = displayName ? { displayName } : {};
+    return parseWith(leaseSchema, await this.request('POST', `/studies/${encodeURIComponent(studyId)}/lease`, body, volunteerId), 'lease');
+  }
+
+  async heartbeat(leaseId: string, volunteerId: string): Promise<void> {
+    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/heartbeat`, {}, volunteerId);
+  }
+
+  async release(leaseId: string, volunteerId: string): Promise<void> {
+    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/release`, {}, volunteerId);
+  }
+
+  async upload(leaseId: string, volunteerId: string, result: RunResult): Promise<UploadAnswer> {
+    return parseWith(uploadSchema, await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/result`, result, volunteerId), 'upload answer');
+  }
+
+  /** Progress as it changes (server-sent events); returns the function that stops listening. */
+  watch(studyId: string, onProgress: (progress: Progress) => void): () => void {
+    const source = new EventSource(`${this.base}${API_PREFIX}/studies/${encodeURIComponent(studyId)}/events`);
+    source.addEventListener('progress', (event) => {
+      const parsed = progressSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
+      if (parsed.success) onProgress(parsed.data);
+    });
+    return () => source.close();
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown, volunteerId?: string): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (volunteerId) headers[VOLUNTEER_HEADER] = volunteerId;
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${API_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      throw new CoordinatorError(0, `the coordinator could not be reached (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const text = await response.text();
+    let value: unknown;
+    try {
+      value = text ? JSON.parse(text) : null;
+    } catch {
+      throw new CoordinatorError(response.status, `the coordinator answered ${response.status} with something that is not JSON`);
+    }
+    if (!response.ok) {
+      const { error, issues } = (value ?? {}) as { error?: string; issues?: string[] };
+      throw new CoordinatorError(response.status, error ?? `the coordinator answered ${response.status}`, issues ?? []);
+    }
+    return value;
+  }
+}
