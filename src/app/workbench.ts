@@ -28,8 +28,10 @@ import { perClassCsv, type RunOutcome, type StudyAnalysis } from '../study/analy
 import { stepKey, type StepEstimate } from '../study/estimate';
 import type { ClassInspection } from '../ui/views/types';
 import { canonicalJson } from '../util/hash';
+import { messageOf } from '../util/errors';
 import { compare, liveOutcomes, readResultsFile, type ImportedResults } from './comparison';
 import { runStudy, type StudyEvent } from './study-runner';
+import { Contributor, IDLE_CONTRIBUTE_STATE, type ContributeBudget, type ContributeState } from './contributor';
 
 /**
  * Runs started here are durable: a reload, a crash or a closed tab costs at
@@ -126,6 +128,8 @@ export interface WorkbenchState {
   interrupted: SelectedStudy | null;
   design: DesignState;
   comparison: ComparisonState;
+  /** Contribute mode: units of a shared study trained here for the coordinator. */
+  contribute: ContributeState;
 }
 
 /** What the study designer shows besides the spec: the dataset's size and a measured step, for the estimate. */
@@ -227,12 +231,17 @@ export class Workbench {
   /** Which dataset config the design state describes, so a study change on the same data costs nothing. */
   private describedDataset: string | null = null;
   private current: WorkbenchState;
+  private readonly contributor: Contributor;
 
   constructor(
     private readonly start: () => EngineHandle = startEngine,
     private readonly download: Download = downloadWithLink,
     private readonly journal: StudyJournal = localStorageJournal,
   ) {
+    this.contributor = new Contributor(
+      () => this.handle?.engine ?? null,
+      (contribute) => this.set({ contribute }),
+    );
     const first = Object.keys(PRESETS)[0];
     this.current = {
       backend: { status: 'starting' },
@@ -266,6 +275,7 @@ export class Workbench {
         inspected: null,
         exportError: null,
       },
+      contribute: IDLE_CONTRIBUTE_STATE,
     };
   }
 
@@ -362,7 +372,9 @@ export class Workbench {
 
   get canRun(): boolean {
     const { backend, study, phase, datasets, design } = this.current;
-    return backend.status === 'ready' && study !== null && !isActive(phase) && datasets.importing === null && !design.measuring;
+    return (
+      backend.status === 'ready' && study !== null && !isActive(phase) && datasets.importing === null && !design.measuring && !this.contributor.active
+    );
   }
 
   /** Runs the selected study, one run after another, in the worker. */
@@ -589,6 +601,33 @@ export class Workbench {
     }
   }
 
+  get canContribute(): boolean {
+    return this.current.backend.status === 'ready' && !isActive(this.current.phase) && this.current.datasets.importing === null && !this.contributor.active;
+  }
+
+  listSharedStudies(): Promise<void> {
+    return this.contributor.listStudies();
+  }
+
+  /** Trains units of a shared study for the coordinator, one after another, within the volunteer's budget. */
+  async contribute(studyId: string, budget: ContributeBudget, displayName?: string): Promise<void> {
+    if (!this.canContribute) return;
+    await this.contributor.start(studyId, budget, displayName);
+    void this.refreshDatasets({ afterRun: true });
+  }
+
+  pauseContributing(): void {
+    this.contributor.pause();
+  }
+
+  resumeContributing(): void {
+    this.contributor.resume();
+  }
+
+  stopContributing(): void {
+    this.contributor.stop();
+  }
+
   /** Reads usage, quota and persistence again (main thread: the Storage API as the page sees it). */
   async refreshStorage(): Promise<void> {
     const storage = await storageStatus();
@@ -766,6 +805,7 @@ export class Workbench {
     this.set({ backend: { status: 'lost', report: backend.report, reason } });
     // The worker cannot train any more: stop the study; its checkpoints let it resume after a reload.
     if (isActive(this.current.phase)) this.cancel();
+    this.contributor.stop();
   }
 
   private onStudyEvent(event: StudyEvent): void {
@@ -893,11 +933,6 @@ function fileNameFor(prefix: string, studyName: string, extension: string): stri
 
 function isCancel(error: unknown): boolean {
   return error instanceof StudyCancelled || (error instanceof Error && (error.name === 'RunCancelled' || error.name === 'StudyCancelled'));
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
-  return String(error);
 }
 
 function downloadWithLink(fileName: string, blob: Blob): void {

@@ -14,6 +14,7 @@ import './run-monitor';
 import './results-table';
 import './dataset-panel';
 import './views/class-views';
+import './contribute-panel';
 
 @customElement('cw-app')
 export class App extends LitElement {
@@ -32,6 +33,16 @@ export class App extends LitElement {
       h1 {
         font-size: 1.5rem;
         margin: 0;
+      }
+      .tabs {
+        display: flex;
+        gap: 0.3rem;
+        margin-top: 0.6rem;
+      }
+      .tabs button[aria-selected='true'] {
+        background: var(--cw-accent, #2458d6);
+        color: #fff;
+        border-color: transparent;
       }
       header p {
         margin: 0.25rem 0 0;
@@ -58,6 +69,8 @@ export class App extends LitElement {
   private readonly workbench = new Workbench();
   private unsubscribe: (() => void) | null = null;
   @state() private view: WorkbenchState = this.workbench.state;
+  /** Which face of the page: its own studies, or units for a shared one (`#contribute` links straight there). */
+  @state() private mode: 'workbench' | 'contribute' = location.hash === '#contribute' ? 'contribute' : 'workbench';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -130,6 +143,16 @@ export class App extends LitElement {
         return wb.selectClasses(intent.classes);
       case 'inspect-class':
         return void wb.inspectClass(intent.classIndex);
+      case 'list-shared-studies':
+        return void wb.listSharedStudies();
+      case 'contribute':
+        return void wb.contribute(intent.studyId, intent.budget, intent.displayName);
+      case 'pause-contributing':
+        return wb.pauseContributing();
+      case 'resume-contributing':
+        return wb.resumeContributing();
+      case 'stop-contributing':
+        return wb.stopContributing();
     }
   };
 
@@ -139,40 +162,65 @@ export class App extends LitElement {
       <header>
         <h1>Classwise workbench</h1>
         <p>Train small ResNets on your GPU and see how random crop and weight decay change accuracy class by class.</p>
+        <nav class="tabs" aria-label="Mode">
+          ${(['workbench', 'contribute'] as const).map(
+            (mode) => html`<button
+              role="tab"
+              data-testid=${`mode-${mode}`}
+              aria-selected=${this.mode === mode ? 'true' : 'false'}
+              @click=${() => this.setMode(mode)}
+            >
+              ${mode === 'workbench' ? 'My studies' : 'Contribute'}
+            </button>`,
+          )}
+        </nav>
       </header>
       <div class="stack">
         <cw-backend-status .backend=${s.backend}></cw-backend-status>
-        ${s.interrupted ? html`<cw-interrupted-study .study=${s.interrupted} ?canResume=${s.backend.status === 'ready'}></cw-interrupted-study>` : nothing}
-        <div class="columns">
-          <cw-study-designer
-            .study=${s.study}
-            .datasets=${s.datasets.list ?? []}
-            .datasetSummary=${s.design.datasetSummary}
-            .estimate=${s.design.estimate}
-            ?measuring=${s.design.measuring}
-            .error=${s.studyError ?? s.design.problem}
-            ?locked=${isActive(s.phase)}
-            ?canRun=${this.workbench.canRun}
-          ></cw-study-designer>
-          <cw-run-monitor
-            .runs=${s.runs}
-            .current=${s.current}
-            .phase=${s.phase}
-            .studyEtaSec=${s.studyEtaSec}
-            .error=${s.error}
-            .backend=${s.backend}
-          ></cw-run-monitor>
-        </div>
-        ${s.comparison.problem ? html`<div class="alert error" role="alert" data-testid="comparison-problem">${s.comparison.problem}</div>` : nothing}
-        <cw-class-views
-          .analysis=${s.comparison.analysis}
-          .selectedComparison=${s.comparison.selectedComparison}
-          .selectedClasses=${s.comparison.selectedClasses}
-          .inspected=${s.comparison.inspected}
-        ></cw-class-views>
-        <cw-results-table .runs=${s.runs} .comparison=${s.comparison} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
-        <cw-dataset-panel .datasets=${s.datasets} .study=${s.study} ?locked=${isActive(s.phase)} ?canImport=${this.workbench.canImport}></cw-dataset-panel>
+        ${this.mode === 'contribute'
+          ? html`<cw-contribute-panel .contribution=${s.contribute} ?canStart=${this.workbench.canContribute}></cw-contribute-panel>`
+          : this.renderWorkbench(s)}
       </div>
+    `;
+  }
+
+  private setMode(mode: 'workbench' | 'contribute'): void {
+    this.mode = mode;
+    history.replaceState(null, '', mode === 'contribute' ? '#contribute' : location.pathname + location.search);
+  }
+
+  private renderWorkbench(s: WorkbenchState) {
+    return html`
+      ${s.interrupted ? html`<cw-interrupted-study .study=${s.interrupted} ?canResume=${s.backend.status === 'ready'}></cw-interrupted-study>` : nothing}
+      <div class="columns">
+        <cw-study-designer
+          .study=${s.study}
+          .datasets=${s.datasets.list ?? []}
+          .datasetSummary=${s.design.datasetSummary}
+          .estimate=${s.design.estimate}
+          ?measuring=${s.design.measuring}
+          .error=${s.studyError ?? s.design.problem}
+          ?locked=${isActive(s.phase)}
+          ?canRun=${this.workbench.canRun}
+        ></cw-study-designer>
+        <cw-run-monitor
+          .runs=${s.runs}
+          .current=${s.current}
+          .phase=${s.phase}
+          .studyEtaSec=${s.studyEtaSec}
+          .error=${s.error}
+          .backend=${s.backend}
+        ></cw-run-monitor>
+      </div>
+      ${s.comparison.problem ? html`<div class="alert error" role="alert" data-testid="comparison-problem">${s.comparison.problem}</div>` : nothing}
+      <cw-class-views
+        .analysis=${s.comparison.analysis}
+        .selectedComparison=${s.comparison.selectedComparison}
+        .selectedClasses=${s.comparison.selectedClasses}
+        .inspected=${s.comparison.inspected}
+      ></cw-class-views>
+      <cw-results-table .runs=${s.runs} .comparison=${s.comparison} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>
+      <cw-dataset-panel .datasets=${s.datasets} .study=${s.study} ?locked=${isActive(s.phase)} ?canImport=${this.workbench.canImport}></cw-dataset-panel>
     `;
   }
 }

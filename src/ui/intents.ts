@@ -5,7 +5,7 @@
 import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
 import type { StudySpecInput } from '../study/study';
 
-export type Intent = StudyIntent | DatasetIntent | ResultsIntent | ViewIntent;
+export type Intent = StudyIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
 
 export type StudyIntent =
   | { kind: 'select-preset'; name: string }
@@ -45,6 +45,14 @@ export type ViewIntent =
   | { kind: 'select-comparison'; treatmentHash: string }
   | { kind: 'select-classes'; classes: number[] }
   | { kind: 'inspect-class'; classIndex: number | null };
+
+/** Contribute mode: a shared study's units trained here for its coordinator. */
+export type ContributeIntent =
+  | { kind: 'list-shared-studies' }
+  | { kind: 'contribute'; studyId: string; budget: { units: number | null; minutes: number | null }; displayName: string }
+  | { kind: 'pause-contributing' }
+  | { kind: 'resume-contributing' }
+  | { kind: 'stop-contributing' };
 
 export const INTENT_EVENT = 'cw-intent';
 

@@ -1,0 +1,193 @@
+/** Contribute mode: pick a shared study, say how much to give, and watch what trains on this GPU. */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { ContributePhase, ContributeState } from '../app/contributor';
+import { num, percent, seconds } from './format';
+import { sendIntent } from './intents';
+import { panelStyles } from './styles';
+
+const PHASE_TEXT: Record<ContributePhase, string> = {
+  idle: 'not started',
+  leasing: 'asking for a unit',
+  training: 'training',
+  paused: 'paused',
+  uploading: 'uploading',
+  waiting: 'waiting for a unit',
+  stopping: 'stopping…',
+  stopped: 'stopped',
+  finished: 'finished',
+  failed: 'failed',
+};
+
+@customElement('cw-contribute-panel')
+export class ContributePanel extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      .form {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr));
+        gap: 0.6rem 1rem;
+        align-items: end;
+        margin: 0.75rem 0;
+      }
+      label {
+        display: grid;
+        gap: 0.2rem;
+        font-size: 0.9rem;
+        font-weight: 600;
+      }
+      input,
+      select {
+        font: inherit;
+        padding: 0.25rem 0.4rem;
+        border: 1px solid var(--cw-border, #d9dee7);
+        border-radius: 6px;
+      }
+      .controls {
+        display: flex;
+        gap: 0.4rem;
+        flex-wrap: wrap;
+      }
+      .bar {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
+      progress {
+        flex: 1;
+        height: 0.8rem;
+      }
+      .phase {
+        font-size: 0.8rem;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        padding: 0.1rem 0.5rem;
+        border-radius: 999px;
+        background: #eef0f4;
+        margin-left: 0.5rem;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) contribution: ContributeState | null = null;
+  @property({ type: Boolean }) canStart = false;
+  /** The form's own values until Start: what the volunteer is typing, not yet an intent. */
+  @state() private studyId = '';
+  @state() private displayName = '';
+  @state() private units = '';
+  @state() private minutes = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.contribution?.studies) sendIntent(this, { kind: 'list-shared-studies' });
+  }
+
+  override render() {
+    const c = this.contribution;
+    if (!c) return nothing;
+    const studies = c.studies ?? [];
+    const chosen = this.studyId || studies[0]?.id || '';
+    const running = ['leasing', 'training', 'paused', 'uploading', 'waiting', 'stopping'].includes(c.phase);
+    return html`<section aria-labelledby="contribute-heading">
+      <header>
+        <h2 id="contribute-heading">Contribute to a shared study <span class="phase" data-testid="contribute-phase">${PHASE_TEXT[c.phase]}</span></h2>
+        <button data-testid="refresh-studies" ?disabled=${running} @click=${() => sendIntent(this, { kind: 'list-shared-studies' })}>Refresh studies</button>
+      </header>
+      <p class="muted">
+        Your GPU trains units (one config × one seed) of a study published on this site's coordinator, one after another, and uploads each
+        result. Every unit is trained by at least two volunteers, and a result counts once the replicas agree. Your browser keeps a random id
+        that proves your uploads are yours; the study page shows only a pseudonym and the name you give.
+      </p>
+      ${c.listError ? html`<div class="alert error" role="alert" data-testid="contribute-list-error">${c.listError}</div>` : nothing}
+      ${c.studies && studies.length === 0 ? html`<p class="muted" data-testid="no-shared-studies">The coordinator has no study to contribute to yet.</p>` : nothing}
+      <fieldset class="form" ?disabled=${running}>
+        <label
+          >Study
+          <select data-testid="shared-study" .value=${chosen} @change=${(e: Event) => (this.studyId = (e.target as HTMLSelectElement).value)}>
+            ${studies.map(
+              (s) => html`<option value=${s.id} ?selected=${s.id === chosen}>
+                ${s.name} (${s.progress.byState['done'] ?? 0}/${s.progress.units} units done)
+              </option>`,
+            )}
+          </select>
+        </label>
+        <label
+          >Name shown (optional)
+          <input data-testid="display-name" .value=${this.displayName} maxlength="64" @input=${(e: Event) => (this.displayName = (e.target as HTMLInputElement).value)} />
+        </label>
+        <label
+          >Units at most
+          <input data-testid="budget-units" type="number" min="1" step="1" placeholder="no limit" .value=${this.units} @input=${(e: Event) => (this.units = (e.target as HTMLInputElement).value)} />
+        </label>
+        <label
+          >Minutes at most
+          <input data-testid="budget-minutes" type="number" min="1" step="1" placeholder="no limit" .value=${this.minutes} @input=${(e: Event) => (this.minutes = (e.target as HTMLInputElement).value)} />
+        </label>
+      </fieldset>
+      <div class="controls">
+        <button data-testid="contribute-start" ?disabled=${!this.canStart || !chosen || running || !this.budgetValid()} @click=${() => this.start(chosen)}>
+          Start contributing
+        </button>
+        ${c.phase === 'paused'
+          ? html`<button data-testid="contribute-resume" @click=${() => sendIntent(this, { kind: 'resume-contributing' })}>Resume</button>`
+          : html`<button data-testid="contribute-pause" ?disabled=${c.phase !== 'training'} @click=${() => sendIntent(this, { kind: 'pause-contributing' })}>Pause</button>`}
+        <button data-testid="contribute-stop" ?disabled=${!running || c.phase === 'stopping'} @click=${() => sendIntent(this, { kind: 'stop-contributing' })}>Stop</button>
+        ${chosen ? html`<a data-testid="study-page-link" href=${`study.html?id=${encodeURIComponent(chosen)}`} target="_blank" rel="noopener">The study's public page</a>` : nothing}
+      </div>
+      ${c.message ? html`<p data-testid="contribute-message">${c.message}</p>` : nothing}
+      ${c.error ? html`<div class="alert error" role="alert" data-testid="contribute-error">${c.error}</div>` : nothing}
+      ${this.renderCurrent(c)} ${this.renderDone(c)}
+    </section>`;
+  }
+
+  private renderCurrent(c: ContributeState) {
+    const unit = c.current;
+    if (!unit) return nothing;
+    return html`<h3>On your GPU now</h3>
+      <p data-testid="contribute-unit">${unit.label}</p>
+      ${unit.resumedFrom !== null ? html`<p class="muted">Resumed from its checkpoint after step ${unit.resumedFrom}.</p>` : nothing}
+      <div class="bar">
+        <progress data-testid="contribute-progress" max=${Math.max(unit.totalSteps ?? 0, 1)} .value=${unit.stepsDone}></progress>
+        <span class="muted">${unit.totalSteps ? `step ${unit.stepsDone}/${unit.totalSteps}` : 'preparing…'}</span>
+      </div>
+      <p class="muted">
+        loss ${unit.loss === null ? '—' : num(unit.loss)} · ${unit.imagesPerSec === null ? '—' : unit.imagesPerSec.toFixed(0)} images/s · ETA
+        ${unit.etaSec === null ? '—' : seconds(unit.etaSec)}
+      </p>`;
+  }
+
+  private renderDone(c: ContributeState) {
+    if (c.done.length === 0) return nothing;
+    return html`<h3>Uploaded</h3>
+      <table data-testid="contributed-units">
+        <thead>
+          <tr><th class="left" scope="col">Unit</th><th scope="col">Top-1</th><th scope="col">Validation</th></tr>
+        </thead>
+        <tbody>
+          ${c.done.map(
+            (u) => html`<tr data-testid="contributed-unit">
+              <td class="left">${u.label}${u.fromStorage ? html` <span class="tag" title="trained here before; only uploaded">from storage</span>` : nothing}</td>
+              <td>${percent(u.top1)}</td>
+              <td>${u.state}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>`;
+  }
+
+  private budgetValid(): boolean {
+    return [this.units, this.minutes].every((v) => v === '' || (Number.isInteger(Number(v)) && Number(v) >= 1));
+  }
+
+  private start(studyId: string): void {
+    const limit = (v: string) => (v === '' ? null : Number(v));
+    sendIntent(this, { kind: 'contribute', studyId, budget: { units: limit(this.units), minutes: limit(this.minutes) }, displayName: this.displayName.trim() });
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cw-contribute-panel': ContributePanel;
+  }
+}
