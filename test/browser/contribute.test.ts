@@ -1,0 +1,141 @@
+/**
+ * Volunteers end to end: a real coordinator on loopback with a fresh
+ * database, the app served with /api forwarded to it (one origin, as under
+ * `npm start`), and two headless Chromiums contributing through the
+ * workbench's Contribute tab until the study is decided; then the pooled
+ * aggregate, from the coordinator and on the study's public page.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { buildServer } from '../../src/coordinator/server';
+import { launchChromium, serverUrl, startServer, type HeadlessChromium } from '../../src/cli/browser';
+import { datasetIdentity } from '../../src/data/dataset';
+import { generateSynthetic } from '../../src/data/synthetic';
+import { analyzeRuns } from '../../src/study/analysis';
+import { parseRunConfig, type SyntheticDatasetConfig } from '../../src/study/config';
+import { PRESETS } from '../../src/study/presets';
+import { parseResultsFile } from '../../src/study/results';
+import { parseStudySpec } from '../../src/study/study';
+
+const ADMIN_TOKEN = 'organiser-token-for-the-volunteer-test';
+/** The smoke study (baseline and one crop, seed 0): two units, each trained by both volunteers (quorum 2). */
+const SPEC = parseStudySpec({ ...structuredClone(PRESETS.smoke), name: 'shared-smoke' });
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
+}
+
+describe('volunteers contributing to a shared study', () => {
+  let dir: string;
+  let coordinator: FastifyInstance;
+  let api: string;
+  let vite: ViteDevServer;
+  let app: string;
+  let studyId: string;
+  const browsers: HeadlessChromium[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'classwise-coordinator-'));
+    coordinator = await buildServer({ dbPath: join(dir, 'coordinator.sqlite'), adminToken: ADMIN_TOKEN, logger: false });
+    const origin = await coordinator.listen({ host: '127.0.0.1', port: 0 });
+    api = `${origin}/api/v1`;
+    vite = await startServer(process.cwd(), { coordinator: origin });
+    app = serverUrl(vite);
+
+    // The organiser publishes the study over the dataset the engine will generate (its identity computed the same way).
+    const identity = await datasetIdentity(generateSynthetic(parseRunConfig(SPEC.baseline).dataset as SyntheticDatasetConfig));
+    const published = await fetch(`${api}/studies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({
+        spec: SPEC,
+        dataset: { manifestUrl: 'generated:smoke', contentHash: identity.contentHash, testCount: identity.testCount, classNames: identity.classNames },
+        quorum: 2,
+      }),
+    });
+    expect(published.status).toBe(201);
+    studyId = ((await published.json()) as { id: string }).id;
+  });
+
+  afterAll(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await vite?.close();
+    await coordinator?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function volunteer(name: string, units: number | null): Promise<{ page: Page; errors: string[] }> {
+    const chromium = await launchChromium();
+    browsers.push(chromium);
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${app}#contribute`);
+    await page.getByTestId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+    await until(() => page.getByTestId('shared-study').locator('option').allTextContents(), (o) => o.length === 1, 10_000, 'the shared study listed');
+    expect((await page.getByTestId('shared-study').locator('option').textContent())?.trim()).toMatch(/^shared-smoke \(0\/2 units done\)$/);
+    await page.getByTestId('display-name').fill(name);
+    if (units !== null) await page.getByTestId('budget-units').fill(String(units));
+    await page.getByTestId('contribute-start').click();
+    return { page, errors };
+  }
+
+  it('trains, uploads and validates every unit with two volunteers, and pools the result', async () => {
+    // One volunteer offers exactly two units; the other gives until the study needs nothing more.
+    const alice = await volunteer('alice', 2);
+    const bob = await volunteer('bob', null);
+
+    // Each sees what runs on their GPU.
+    await until(() => alice.page.getByTestId('contribute-unit').allTextContents(), (t) => t.length === 1, 60_000, 'alice training a unit');
+    expect(await alice.page.getByTestId('contribute-unit').textContent()).toMatch(/no crop, wd 0, seed 0|resized crop s=0\.5, wd 0, seed 0/);
+    await mkdir('test-results/screenshots', { recursive: true });
+    await alice.page.screenshot({ path: 'test-results/screenshots/contribute.png', fullPage: true });
+
+    const finished = (page: Page) => page.getByTestId('contribute-phase').textContent();
+    await until(finished.bind(null, alice.page), (t) => t === 'finished', 240_000, 'alice to finish');
+    expect(await alice.page.getByTestId('contribute-message').textContent()).toMatch(/the 2 units you offered are uploaded/);
+    await until(finished.bind(null, bob.page), (t) => t === 'finished', 240_000, 'bob to finish');
+    expect(await bob.page.getByTestId('contribute-message').textContent()).toMatch(/every unit of this study has its results/);
+    for (const v of [alice, bob]) {
+      expect(await v.page.getByTestId('contributed-unit').count()).toBe(2);
+      expect(v.errors).toEqual([]);
+    }
+
+    const study = (await (await fetch(`${api}/studies/${studyId}`)).json()) as {
+      progress: { byState: Record<string, number>; results: Record<string, number> };
+      contributors: { displayName: string | null; results: Record<string, number> }[];
+    };
+    expect(study.progress.byState['done']).toBe(2);
+    expect(study.progress.results['valid']).toBe(4);
+    expect(study.contributors.map((c) => [c.displayName, c.results['valid']]).sort()).toEqual([
+      ['alice', 2],
+      ['bob', 2],
+    ]);
+
+    // The aggregate: one validated result per unit, pooled into the comparison the workbench would draw.
+    const results = await parseResultsFile(await (await fetch(`${api}/studies/${studyId}/results`)).json());
+    expect(results.runs).toHaveLength(2);
+    const analysis = analyzeRuns(results.runs, results.study.baseline);
+    expect(analysis.comparisons).toHaveLength(1);
+    expect(analysis.comparisons[0]!.classes).toHaveLength(4);
+
+    // And on the study's public page.
+    const page = alice.page;
+    await page.goto(`${app}study.html?id=${encodeURIComponent(studyId)}`);
+    await page.getByTestId('views-summary').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('delta-row').count()).toBe(4);
+    await page.screenshot({ path: 'test-results/screenshots/shared-study.png', fullPage: true });
+  });
+});
