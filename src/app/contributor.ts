@@ -71,12 +71,17 @@ export const IDLE_CONTRIBUTE_STATE: ContributeState = {
   error: null,
 };
 
+/** What this browser keeps between visits: its volunteer id, and the lease of the unit it was training. */
 export interface VolunteerIdentity {
   /** A random id this browser keeps: the coordinator's proof that a lease is this volunteer's. */
   id(): string;
+  /** The lease in hand, so a reload or a crash goes back to the same unit (and its checkpoint) while the lease lives. */
+  heldLease(): Lease | null;
+  holdLease(lease: Lease | null): void;
 }
 
 const VOLUNTEER_KEY = 'classwise.volunteerId';
+const LEASE_KEY = 'classwise.heldLease';
 
 export const localVolunteer: VolunteerIdentity = {
   id() {
@@ -86,6 +91,19 @@ export const localVolunteer: VolunteerIdentity = {
       globalThis.localStorage?.setItem(VOLUNTEER_KEY, id);
     }
     return id;
+  },
+  heldLease() {
+    const text = globalThis.localStorage?.getItem(LEASE_KEY);
+    if (!text) return null;
+    try {
+      return JSON.parse(text) as Lease;
+    } catch {
+      return null;
+    }
+  },
+  holdLease(lease) {
+    if (lease) globalThis.localStorage?.setItem(LEASE_KEY, JSON.stringify(lease));
+    else globalThis.localStorage?.removeItem(LEASE_KEY);
   },
 };
 
@@ -129,6 +147,11 @@ export class Contributor {
         if (budget.units !== null && this.state.done.length >= budget.units) return this.finish(`Done: the ${budget.units} unit${budget.units === 1 ? '' : 's'} you offered are uploaded.`);
         if (Date.now() >= deadline) return this.finish(`Done: your ${budget.minutes} minutes are up.`);
         this.set({ phase: 'leasing', message: 'Asking the coordinator for a unit…' });
+        const held = await this.stillHeld(studyId);
+        if (held) {
+          await this.contribute(engine, held);
+          continue;
+        }
         const answer = await this.client.lease(studyId, this.volunteer.id(), displayName || undefined);
         if (answer.lease === null) {
           if (answer.studyComplete) return this.finish('Done: every unit of this study has its results. Thank you!');
@@ -136,6 +159,7 @@ export class Contributor {
           await this.sleep(IDLE_RETRY_MS);
           continue;
         }
+        this.volunteer.holdLease(answer as Lease);
         await this.contribute(engine, answer as Lease);
       }
       this.set({ phase: 'stopped', current: null, message: 'Stopped. Every uploaded unit counts; a unit stopped half way resumes from its checkpoint next time.' });
@@ -165,6 +189,19 @@ export class Contributor {
     this.set({ phase: 'stopping', message: 'Stopping…' });
   }
 
+  /** The lease this browser held for this study when it went away, if the coordinator still honours it. */
+  private async stillHeld(studyId: string): Promise<Lease | null> {
+    const held = this.volunteer.heldLease();
+    if (!held || held.study.id !== studyId) return null;
+    try {
+      await this.client.heartbeat(held.lease.id, this.volunteer.id());
+      return held;
+    } catch {
+      this.volunteer.holdLease(null);
+      return null;
+    }
+  }
+
   /** One unit: train it (heartbeating the lease), check it answers the lease, upload it. */
   private async contribute(engine: Remote<EngineApi>, { lease, unit, dataset }: Lease): Promise<void> {
     const volunteerId = this.volunteer.id();
@@ -190,12 +227,14 @@ export class Contributor {
     } catch (error) {
       clearInterval(heartbeat);
       // Stopped (or failed): the unit goes back for someone else; its checkpoint stays here for next time.
+      this.volunteer.holdLease(null);
       await this.client.release(lease.id, volunteerId).catch(() => undefined);
       if (this.stopRequested) return;
       throw error;
     }
     clearInterval(heartbeat);
     if (result.dataset.contentHash !== dataset.contentHash) {
+      this.volunteer.holdLease(null);
       await this.client.release(lease.id, volunteerId).catch(() => undefined);
       throw new Error(
         `your copy of the dataset (${result.dataset.name}, ${result.dataset.contentHash.slice(0, 12)}) is not the study's ` +
@@ -203,7 +242,12 @@ export class Contributor {
       );
     }
     this.set({ phase: 'uploading', message: `Uploading ${unit.label}…` });
-    const state = await this.upload(lease.id, volunteerId, result, () => leaseLost);
+    let state: string;
+    try {
+      state = await this.upload(lease.id, volunteerId, result, () => leaseLost);
+    } finally {
+      this.volunteer.holdLease(null);
+    }
     this.set({
       current: null,
       done: [...this.state.done, { label: unit.label, seed: unit.seed, top1: result.top1, state, fromStorage }],

@@ -146,7 +146,7 @@ export class ContributePanel extends LitElement {
     if (!unit) return nothing;
     return html`<h3>On your GPU now</h3>
       <p data-testid="contribute-unit">${unit.label}</p>
-      ${unit.resumedFrom !== null ? html`<p class="muted">Resumed from its checkpoint after step ${unit.resumedFrom}.</p>` : nothing}
+      ${unit.resumedFrom !== null ? html`<p class="muted" data-testid="contribute-resumed">Resumed from its checkpoint after step ${unit.resumedFrom}.</p>` : nothing}
       <div class="bar">
         <progress data-testid="contribute-progress" max=${Math.max(unit.totalSteps ?? 0, 1)} .value=${unit.stepsDone}></progress>
         <span class="muted">${unit.totalSteps ? `step ${unit.stepsDone}/${unit.totalSteps}` : 'preparing…'}</span>

@@ -55,18 +55,7 @@ describe('volunteers contributing to a shared study', () => {
     app = serverUrl(vite);
 
     // The organiser publishes the study over the dataset the engine will generate (its identity computed the same way).
-    const identity = await datasetIdentity(generateSynthetic(parseRunConfig(SPEC.baseline).dataset as SyntheticDatasetConfig));
-    const published = await fetch(`${api}/studies`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        spec: SPEC,
-        dataset: { manifestUrl: 'generated:smoke', contentHash: identity.contentHash, testCount: identity.testCount, classNames: identity.classNames },
-        quorum: 2,
-      }),
-    });
-    expect(published.status).toBe(201);
-    studyId = ((await published.json()) as { id: string }).id;
+    studyId = await publish(SPEC);
   });
 
   afterAll(async () => {
@@ -75,6 +64,21 @@ describe('volunteers contributing to a shared study', () => {
     await coordinator?.close();
     await rm(dir, { recursive: true, force: true });
   });
+
+  async function publish(spec: typeof SPEC): Promise<string> {
+    const identity = await datasetIdentity(generateSynthetic(parseRunConfig(spec.baseline).dataset as SyntheticDatasetConfig));
+    const published = await fetch(`${api}/studies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({
+        spec,
+        dataset: { manifestUrl: 'generated:smoke', contentHash: identity.contentHash, testCount: identity.testCount, classNames: identity.classNames },
+        quorum: 2,
+      }),
+    });
+    expect(published.status).toBe(201);
+    return ((await published.json()) as { id: string }).id;
+  }
 
   async function volunteer(name: string, units: number | null): Promise<{ page: Page; errors: string[] }> {
     const chromium = await launchChromium();
@@ -137,5 +141,45 @@ describe('volunteers contributing to a shared study', () => {
     await page.getByTestId('views-summary').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('delta-row').count()).toBe(4);
     await page.screenshot({ path: 'test-results/screenshots/shared-study.png', fullPage: true });
+  });
+
+  it('pauses, comes back to the same unit and its checkpoint after a reload, and stops, giving the unit back', async () => {
+    const otherId = await publish(parseStudySpec({ ...structuredClone(PRESETS.smoke), name: 'shared-stop', seeds: [7] }));
+    const chromium = await launchChromium();
+    browsers.push(chromium);
+    const page = await chromium.context.newPage();
+    const byId = (id: string) => page.getByTestId(id);
+    const progress = () => byId('contribute-progress').evaluate((el) => (el as HTMLProgressElement).value);
+    const open = async () => {
+      await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+      await until(() => byId('shared-study').locator('option').count(), (n) => n === 2, 10_000, 'both studies listed');
+      await byId('shared-study').selectOption(otherId);
+      await byId('contribute-start').click();
+    };
+    await page.goto(`${app}#contribute`);
+    await open();
+    await until(progress, (v) => v > 0, 60_000, 'training to start');
+    const unit = await byId('contribute-unit').textContent();
+
+    await byId('contribute-pause').click();
+    await until(() => byId('contribute-phase').textContent(), (t) => t === 'paused', 5_000, 'paused');
+    const held = await progress();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await progress()).toBeLessThanOrEqual(held + 1);
+    await byId('contribute-resume').click();
+    // Past step 4, the end of epoch 1, where the first checkpoint is saved.
+    await until(progress, (v) => v >= 6, 60_000, 'six steps');
+
+    await page.reload();
+    await open();
+    await until(() => byId('contribute-resumed').allTextContents(), (t) => t.length === 1, 60_000, 'the unit resumed from its checkpoint');
+    expect(await byId('contribute-resumed').textContent()).toMatch(/after step (4|8)\./);
+    expect(await byId('contribute-unit').textContent()).toBe(unit);
+
+    await byId('contribute-stop').click();
+    await until(() => byId('contribute-phase').textContent(), (t) => t === 'stopped', 30_000, 'stopped');
+    const study = (await (await fetch(`${api}/studies/${otherId}`)).json()) as { progress: { activeLeases: number; byState: Record<string, number> } };
+    expect(study.progress.activeLeases).toBe(0);
+    expect(study.progress.byState['open']).toBe(2);
   });
 });
