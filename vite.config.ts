@@ -1,8 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   worker: { format: 'es' },
-  build: { target: 'es2022' },
+  build: {
+    target: 'es2022',
+    // Two pages: the workbench and the public study page (study.html?id=…), which the coordinator serves from dist/ alike.
+    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), study: fileURLToPath(new URL('study.html', import.meta.url)) } },
+  },
   server: {
     host: '127.0.0.1',
     // `npm run dev` beside `npm run coordinator`: the app reaches the coordinator on its own origin, as under `npm start`.

@@ -101,13 +101,20 @@ export class CoordinatorClient {
     return parseWith(uploadSchema, await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/result`, result, volunteerId), 'upload answer');
   }
 
-  /** Progress as it changes (server-sent events); returns the function that stops listening. */
-  watch(studyId: string, onProgress: (progress: Progress) => void): () => void {
+  /**
+   * Progress as it changes (server-sent events); returns the function that
+   * stops listening. `onError` hears every failure of the stream, with
+   * `closed` true when the browser has given up on it (a refusal such as a
+   * 404 or 503: it will not reconnect) and false while it retries by itself;
+   * a caller that must not miss progress polls meanwhile.
+   */
+  watch(studyId: string, onProgress: (progress: Progress) => void, onError?: (closed: boolean) => void): () => void {
     const source = new EventSource(`${this.base}${API_PREFIX}/studies/${encodeURIComponent(studyId)}/events`);
     source.addEventListener('progress', (event) => {
       const parsed = progressSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
       if (parsed.success) onProgress(parsed.data);
     });
+    if (onError) source.addEventListener('error', () => onError(source.readyState === EventSource.CLOSED));
     return () => source.close();
   }
 
