@@ -11,6 +11,7 @@ import { analyzeRuns, perClassCsv, type StudyAnalysis } from '../study/analysis'
 import type { ResultsFile } from '../study/results';
 import type { ClassInspection } from '../ui/views/types';
 import { CoordinatorClient, CoordinatorError, type Progress, type StudyDetail, type StudySummary } from './coordinator-client';
+import { downloadWithLink, fileNameFor, type Download } from './download';
 
 /** How often to ask again when the live stream is unavailable (and how often the list refreshes). */
 export const POLL_MS = 10_000;
@@ -59,7 +60,6 @@ export interface StudyPageState {
 
 export type PublicStudyState = StudyListState | StudyPageState;
 
-export type Download = (fileName: string, blob: Blob) => void;
 
 export interface PublicStudyOptions {
   client?: CoordinatorClient;
@@ -361,27 +361,4 @@ export function loadError(error: unknown): LoadError {
   }
   // A schema failure on an answer: the coordinator answered something this page cannot read.
   return { kind: 'refused', message };
-}
-
-/**
- * The workbench's file names (resultsFileName in workbench.ts); repeated
- * here because importing workbench.ts would bring the engine worker, and
- * TensorFlow.js with it, into this page.
- */
-function fileNameFor(prefix: string, studyName: string, extension: string): string {
-  const safe = studyName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'study';
-  return `${prefix}-${safe}.${extension}`;
-}
-
-function downloadWithLink(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser a moment to start the download before the URL goes.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -32,6 +32,7 @@ import { messageOf } from '../util/errors';
 import { compare, liveOutcomes, readResultsFile, type ImportedResults } from './comparison';
 import { runStudy, type StudyEvent } from './study-runner';
 import { Contributor, IDLE_CONTRIBUTE_STATE, type ContributeBudget, type ContributeState } from './contributor';
+import { downloadWithLink, fileNameFor, type Download } from './download';
 
 /**
  * Runs started here are durable: a reload, a crash or a closed tab costs at
@@ -199,7 +200,6 @@ export interface DatasetsState {
   deleting: string[];
 }
 
-export type Download = (fileName: string, blob: Blob) => void;
 
 /** Thrown into runStudy from its own event callback, so no further run starts after a cancel. */
 class StudyCancelled extends Error {
@@ -926,24 +926,7 @@ export function resultsFileName(studyName: string): string {
   return fileNameFor('classwise-results', studyName, 'json');
 }
 
-function fileNameFor(prefix: string, studyName: string, extension: string): string {
-  const safe = studyName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'study';
-  return `${prefix}-${safe}.${extension}`;
-}
 
 function isCancel(error: unknown): boolean {
   return error instanceof StudyCancelled || (error instanceof Error && (error.name === 'RunCancelled' || error.name === 'StudyCancelled'));
-}
-
-function downloadWithLink(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser a moment to start the download before the URL goes.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

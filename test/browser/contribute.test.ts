@@ -21,21 +21,12 @@ import { parseRunConfig, type SyntheticDatasetConfig } from '../../src/study/con
 import { PRESETS } from '../../src/study/presets';
 import { parseResultsFile } from '../../src/study/results';
 import { parseStudySpec } from '../../src/study/study';
+import { until } from './session';
 
 const ADMIN_TOKEN = 'organiser-token-for-the-volunteer-test';
 /** The smoke study (baseline and one crop, seed 0): two units, each trained by both volunteers (quorum 2). */
 const SPEC = parseStudySpec({ ...structuredClone(PRESETS.smoke), name: 'shared-smoke' });
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
-}
 
 describe('volunteers contributing to a shared study', () => {
   let dir: string;

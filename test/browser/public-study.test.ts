@@ -23,6 +23,7 @@ import { buildServer, contributorId } from '../../src/coordinator/server';
 import { analyzeRuns, perClassCsv } from '../../src/study/analysis';
 import { parseResultsFile } from '../../src/study/results';
 import { ADMIN_TOKEN, CLASS_NAMES, DATASET, runResult, SPEC, volunteer } from '../unit/coordinator-fixtures';
+import { until } from './session';
 
 /**
  * Correct answers per class (of 20) for each unit, by its label. The crop
@@ -67,17 +68,6 @@ async function lease(who: string, displayName?: string): Promise<Lease> {
   return answer as Lease;
 }
 
-/** Polls `read` until `done` holds for its value; returns that value. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
-}
 
 /** A CSV's rows of cells (quoted cells may hold commas and doubled quotes). */
 function csvCells(csv: string): string[][] {

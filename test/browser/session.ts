@@ -37,3 +37,15 @@ export async function openHarness({ page: path = 'test/browser/harness.html', re
 export async function waitForHarness(page: Page, ready = 'harness'): Promise<void> {
   await page.waitForFunction((name) => typeof (window as unknown as Record<string, unknown>)[name] === 'object', ready, { timeout: 60_000 });
 }
+
+/** Polls `read` until `done` holds for its value; returns that value, or fails saying what it waited for and what it last saw. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
+}

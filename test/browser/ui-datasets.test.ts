@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium, type HeadlessChromium } from '../../src/cli/browser';
 import { makeCifar10 } from '../unit/formats-fixtures';
+import { until } from './session';
 
 /** Decimal byte sizes as the panel writes them: "12.3 MB", "512 B". */
 const BYTES = String.raw`\d+(\.\d)? (B|kB|MB|GB|TB|PB)`;
@@ -88,7 +89,7 @@ describe('the Datasets panel', () => {
     expect(await studyName()).toBe('smoke');
     const plannedBefore = await byId('planned-runs').locator('li').allTextContents();
     await byId('use-dataset-button').click();
-    await until(async () => (await studyName()).startsWith('smoke · '), 5_000, 'the study renamed for the dataset');
+    await until(async () => (await studyName()).startsWith('smoke · '), Boolean, 5_000, 'the study renamed for the dataset');
     expect(await studyName()).toMatch(/^smoke · \S+/);
     expect(await byId('study-error').count()).toBe(0);
     // Same grid of runs, now planned on the imported data.
@@ -108,7 +109,7 @@ describe('the Datasets panel', () => {
     expect(await byId('summary-classes').textContent()).toBe('2');
     expect(await byId('summary-shape').textContent()).toBe('8 × 8 × 3');
     expect(Number(await byId('summary-train').textContent()) + Number(await byId('summary-test').textContent())).toBe(6);
-    await until(async () => (await rows().count()) === 2, 10_000, 'two datasets listed');
+    await until(async () => (await rows().count()) === 2, Boolean, 10_000, 'two datasets listed');
   });
 
   it('refuses a broken archive, naming the file, and keeps the datasets listed', async () => {
@@ -130,7 +131,7 @@ describe('the Datasets panel', () => {
     while ((await rows().count()) > 0) {
       const before = await rows().count();
       await rows().first().getByTestId('delete-dataset').click();
-      await until(async () => (await byId('dataset-list').count()) === 0 || (await rows().count()) < before, 10_000, 'a row to go');
+      await until(async () => (await byId('dataset-list').count()) === 0 || (await rows().count()) < before, Boolean, 10_000, 'a row to go');
     }
     await byId('datasets-empty').waitFor({ timeout: 10_000 });
     // The study that trained on the deleted CIFAR set is back to the plain preset.
@@ -138,12 +139,3 @@ describe('the Datasets panel', () => {
     await page.screenshot({ path: 'test-results/datasets-empty.png', fullPage: true });
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}

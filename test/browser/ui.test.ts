@@ -13,6 +13,7 @@ import type { Locator, Page } from 'playwright-core';
 import { launchChromium, type HeadlessChromium } from '../../src/cli/browser';
 import { PRESETS } from '../../src/study/presets';
 import { parseResultsFile } from '../../src/study/results';
+import { until } from './session';
 
 interface PageSession {
   page: Page;
@@ -30,17 +31,6 @@ async function openWorkbench(options: { webgpu?: boolean } = {}): Promise<PageSe
   return { page, chromium, errors };
 }
 
-/** Polls `read` until `done` holds for its value; returns that value. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
-}
 
 const progressValue = (bar: Locator) => bar.evaluate((el) => (el as HTMLProgressElement).value);
 
