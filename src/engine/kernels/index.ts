@@ -11,10 +11,10 @@ import { channelBinary, channelOperand, channelReduce, reducesAllButChannels, ty
 import { conv2d } from './conv2d';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { CUSTOM_KERNELS, type CustomKernelName } from './names';
 import type { KernelArgs } from './program';
 
-export const CUSTOM_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Multiply', 'Sub', 'Add', 'RealDiv', 'Sum', 'Mean'] as const;
-export type CustomKernelName = (typeof CUSTOM_KERNELS)[number];
+export { CUSTOM_KERNELS, type CustomKernelName };
 
 interface CustomKernel {
   /** Whether the custom kernel covers these inputs and attributes; otherwise the stock one runs. */

@@ -1,0 +1,105 @@
+/**
+ * What the training bench measures and reports: pure types and the plan,
+ * shared by the page, its worker and the CLI.
+ */
+import type { CustomKernelName } from '../engine/kernels';
+
+export type Arch = 'resnet20' | 'resnet18' | 'resnet50';
+
+export interface ModelCase {
+  arch: Arch;
+  /** Square input size in pixels (3 channels). */
+  size: number;
+  batch: number;
+  /** Timed steps, after a group of as many untimed warm-up steps. */
+  steps: number;
+}
+
+export type Measured<T> = ({ status: 'ok' } & T) | { status: 'skipped' | 'failed'; reason: string };
+
+export interface StepTiming {
+  msPerStep: number;
+  imagesPerSec: number;
+  /** Steps timed (after the warm-up group). */
+  steps: number;
+  /** The warm-up group's ms per step: pipeline compilation included. */
+  warmupMsPerStep: number;
+}
+
+export interface EngineTiming extends StepTiming {
+  /** Live tensors before the run, at the end of its epoch (model, optimiser, loader alive) and after it. */
+  liveTensors: { before: number; epochEnd: number; after: number };
+  /** Bytes held by live tensors at the end of the epoch. */
+  liveBytes: number;
+  /** The WebGPU backend's buffer pool after the run (allocated, including free buffers kept for reuse); null off WebGPU. */
+  gpuBytesAllocated: number | null;
+}
+
+export interface KernelShare {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
+
+export interface Breakdown {
+  /** Sum of the kernels' own times in one step (GPU timestamps on WebGPU). */
+  kernelMs: number;
+  /** Wall time of the profiled step (per-kernel timing adds a submit per kernel). */
+  wallMs: number;
+  /** WebGPU timestamp queries, or whatever tf.profile's backend timer gives where the adapter has none. */
+  timer: 'gpu-timestamp' | 'backend-timer';
+  kernels: KernelShare[];
+}
+
+export interface PipelineTiming {
+  imagesPerSec: number;
+  msPerBatch: number;
+  batches: number;
+}
+
+export interface TrainingRow {
+  backend: string;
+  requested: string;
+  arch: Arch;
+  size: number;
+  batch: number;
+  /** `custom`: src/engine/kernels installed; `stock`: tfjs's own kernels; `n/a` off WebGPU. */
+  kernels: 'custom' | 'stock' | 'n/a';
+  engine: Measured<EngineTiming>;
+  /** A bare tfjs loop on the same model: tf.train.momentum's minimize on one fixed, pre-uploaded batch. */
+  bare: Measured<StepTiming>;
+  /** engine ms/step ÷ bare ms/step, both measured in this run. */
+  overhead: number | null;
+  pipeline: Measured<PipelineTiming>;
+}
+
+export interface BenchPlan {
+  backends: ('webgpu' | 'webgl' | 'cpu')[];
+  models: ModelCase[];
+  /** Trained on WebGPU with the custom kernels and with the stock ones, for the custom kernels' end-to-end speed-up. */
+  compare: ModelCase | null;
+  /** Time the bare tfjs loop for every model, or only for the first on each backend (and the comparison). */
+  bareFor: 'first' | 'all';
+  /** The model whose one step is profiled kernel by kernel (stock and custom kernels). */
+  profile: ModelCase | null;
+  /** Skip a case when its warm-up says it would take longer than this. */
+  budgetSec: number;
+  /** Which custom kernels are on when they are on. */
+  kernels?: CustomKernelName[];
+}
+
+export interface BenchReport {
+  schema: 'classwise.bench/1';
+  date: string;
+  userAgent: string;
+  tfjsVersion: string;
+  cores: number;
+  adapter: { vendor: string; architecture: string; description: string; shaderF16: boolean } | null;
+  plan: BenchPlan;
+  training: TrainingRow[];
+  /** One step profiled with the stock kernels and with the custom ones, in this run. */
+  breakdown: { model: ModelCase; stock: Breakdown; custom: Breakdown } | null;
+  /** Each custom kernel against its stock kernel on the same inputs, alternating, in this run. */
+  kernels: import('./kernels').KernelTiming[];
+  wallSec: number;
+}
