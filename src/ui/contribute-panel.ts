@@ -49,15 +49,6 @@ export class ContributePanel extends LitElement {
         gap: 0.4rem;
         flex-wrap: wrap;
       }
-      .bar {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-      }
-      progress {
-        flex: 1;
-        height: 0.8rem;
-      }
       .phase {
         font-size: 0.8rem;
         text-transform: uppercase;

@@ -60,15 +60,6 @@ export class RunMonitor extends LitElement {
         font-weight: 600;
         margin: 0.3rem 0;
       }
-      .bar {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-      }
-      progress {
-        flex: 1;
-        height: 0.8rem;
-      }
       .curves {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));

@@ -113,4 +113,14 @@ export const panelStyles = css`
     font-weight: 600;
     background: #f5f7fa;
   }
+  /* A progress bar with its label beside it. */
+  .bar {
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
+  }
+  .bar progress {
+    flex: 1;
+    height: 0.8rem;
+  }
 `;
