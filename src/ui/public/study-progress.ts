@@ -24,7 +24,7 @@ export class StudyProgress extends LitElement {
   static override styles = [
     panelStyles,
     css`
-      .bar {
+      .stacked {
         display: flex;
         height: 0.9rem;
         border-radius: 999px;
@@ -32,7 +32,7 @@ export class StudyProgress extends LitElement {
         background: var(--cw-border, #d9dee7);
         margin: 0.5rem 0;
       }
-      .bar span {
+      .stacked span {
         display: block;
         height: 100%;
       }
@@ -93,7 +93,7 @@ export class StudyProgress extends LitElement {
         <h2 id="progress-heading">Progress</h2>
         <span class="counts" data-testid="units-decided">${decided} of ${p.units} units decided</span>
       </header>
-      <div class="bar" role="img" aria-label=${`Units: ${words}, of ${p.units}`} data-testid="progress-bar">
+      <div class="stacked" role="img" aria-label=${`Units: ${words}, of ${p.units}`} data-testid="progress-bar">
         ${UNIT_STATES.map((s) => (n(s) ? html`<span class=${s} style=${`width: ${share(n(s))}%`} title=${`${n(s)} ${UNIT_WORDS[s]}`}></span>` : nothing))}
       </div>
       <ul class="legend counts" data-testid="unit-states">
