@@ -30,6 +30,8 @@ export class ContributePanel extends LitElement {
         gap: 0.6rem 1rem;
         align-items: end;
         margin: 0.75rem 0;
+        padding: 0;
+        border: none;
       }
       label {
         display: grid;
@@ -39,6 +41,9 @@ export class ContributePanel extends LitElement {
       }
       input,
       select {
+        width: 100%;
+        min-width: 0;
+        box-sizing: border-box;
         font: inherit;
         padding: 0.25rem 0.4rem;
         border: 1px solid var(--cw-border, #d9dee7);
@@ -46,8 +51,12 @@ export class ContributePanel extends LitElement {
       }
       .controls {
         display: flex;
+        align-items: center;
         gap: 0.4rem;
         flex-wrap: wrap;
+      }
+      .controls a {
+        margin-left: auto;
       }
       .phase {
         font-size: 0.8rem;
