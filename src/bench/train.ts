@@ -30,17 +30,36 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
   let breakdown: BenchReport['breakdown'] = null;
   const budgetMs = plan.budgetSec * 1000;
   for (const requested of plan.backends) {
-    const { api, terminate } = startWorker();
+    let { api, terminate } = startWorker();
     try {
       const report = await api.init(requested);
+      /**
+       * A step cannot be interrupted from inside, and the warm-up that the
+       * budget check waits for can itself take minutes on a large model, so a
+       * case that has not finished in 3× the budget ends its worker; a fresh
+       * one carries on with the next case.
+       */
+      const bounded = async <T>(what: string, work: () => Promise<Measured<T>>): Promise<Measured<T>> => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const limit = 3 * budgetMs;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limit)));
+        const result = await Promise.race([work(), timeout]);
+        clearTimeout(timer);
+        if (result !== 'timeout') return result;
+        log(`${what}: no result within ${limit / 1000} s; restarting the worker`);
+        terminate();
+        ({ api, terminate } = startWorker());
+        await api.init(requested);
+        return skipped(`over budget: not finished within ${limit / 1000} s (3× the budget)`);
+      };
       const unavailable = report.backend !== requested ? `${requested} unavailable: ${report.fallbacks.map((f) => f.reason).join('; ')}` : null;
       const measure = async (model: ModelCase, kernels: TrainingRow['kernels'], withBare: boolean): Promise<TrainingRow> => {
         const row: TrainingRow = { backend: report.backend, requested, ...model, kernels, engine: skipped(''), bare: skipped('not asked for (--bare-all)'), overhead: null, pipeline: skipped('') };
         await api.kernels(plan.kernels, kernels !== 'stock');
-        row.engine = await api.engine(model, budgetMs);
+        row.engine = await bounded(`${requested} ${describe(model)}`, () => api.engine(model, budgetMs));
         log(`${requested} ${kernels} ${describe(model)}: engine ${fmt(row.engine)}`);
         if (withBare) {
-          row.bare = row.engine.status === 'ok' ? await api.bare(model, budgetMs) : skipped(row.engine.status === 'skipped' ? row.engine.reason : 'the engine run failed');
+          row.bare = row.engine.status === 'ok' ? await bounded(`${requested} ${describe(model)} bare`, () => api.bare(model, budgetMs)) : skipped(row.engine.status === 'skipped' ? row.engine.reason : 'the engine run failed');
           log(`${requested} ${kernels} ${describe(model)}: bare tf ${fmt(row.bare)}`);
         }
         if (row.engine.status === 'ok' && row.bare.status === 'ok') row.overhead = row.engine.msPerStep / row.bare.msPerStep;

@@ -5,7 +5,7 @@
  * Training throughput (engine loop and a bare tfjs loop), the input pipeline,
  * memory after the steps, a kernel-by-kernel profile of one step, and each
  * custom kernel against its stock one, all in one headless Chromium page.
- * Writes bench/<date>-<adapter>.json and bench/latest.md, and prints the markdown.
+ * Writes bench/<date>T<time>-<adapter>.json and bench/latest.md, and prints the markdown.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     const dir = resolve(ROOT, values.out);
     await mkdir(dir, { recursive: true });
     const slug = adapterName(report).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    const json = resolve(dir, `${report.date.slice(0, 10)}-${slug}.json`);
+    // Date and time (UTC) in the name, so runs on one day do not overwrite each other.
+    const json = resolve(dir, `${report.date.slice(0, 16).replace(':', '')}-${slug}.json`);
     await writeFile(json, JSON.stringify(report, null, 2) + '\n');
     await writeFile(resolve(dir, 'latest.md'), markdown);
     console.log('\n' + markdown);
