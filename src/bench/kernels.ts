@@ -169,10 +169,22 @@ async function compareAll(cases: KernelCase[]): Promise<Agreement[]> {
   return results;
 }
 
-async function timeAll(cases: KernelCase[], reps = 3): Promise<KernelTiming[]> {
-  const results: KernelTiming[] = [];
-  for (const c of cases) results.push(await time(c, reps));
-  return results;
+/**
+ * `flags` are tfjs environment flags set for the timing and restored after,
+ * e.g. WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false, which makes the stock
+ * Conv2DBackpropInput its matmul variant.
+ */
+async function timeAll(cases: KernelCase[], reps = 3, flags: Record<string, boolean | number> = {}): Promise<KernelTiming[]> {
+  await selectBackend('webgpu');
+  const previous = Object.fromEntries(Object.keys(flags).map((k) => [k, tf.env().get(k)]));
+  for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
+  try {
+    const results: KernelTiming[] = [];
+    for (const c of cases) results.push(await time(c, reps));
+    return results;
+  } finally {
+    for (const [k, v] of Object.entries(previous)) tf.env().set(k, v);
+  }
 }
 
 export const kernelBench = { compareAll, timeAll };
