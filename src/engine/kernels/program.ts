@@ -3,10 +3,10 @@
  * program base that follows the backend's WebGPUProgram contract (the backend
  * prepends the bindings, the uniforms and the shape helpers to getUserCode()).
  *
- * The programs use no workgroup memory and no barriers: SwiftShader, the
- * WebGPU that headless Chromium runs where there is no GPU, runs a workgroup
- * that has a barrier as coroutines, one per invocation, and the stock kernels
- * built that way measured 2–58× slower here than these (README, Benchmark).
+ * The programs use no workgroup memory and no barriers: on SwiftShader, the
+ * WebGPU that headless Chromium runs where there is no GPU, the stock kernels
+ * built on them measured 2–40× slower than these (README, Benchmark), and
+ * the stock matmul variant of the transposed conv slower than its naive one.
  * Each thread instead keeps a small tile of outputs in registers and reads
  * its operands as vec4s, which a real GPU's caches also serve well.
  */
