@@ -123,6 +123,8 @@ async function bare(c: ModelCase, budgetMs: number): Promise<Measured<StepTiming
     return { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
   } finally {
     optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose() does not free the learning-rate scalar its SGD base keeps.
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
     tf.dispose([x, labels]);
     net.dispose();
   }
