@@ -11,7 +11,7 @@
  * threads, and the partial sums added in a second pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { chooseSplits, FlatProgram, sumSplits, vecType, type KernelArgs } from './program';
+import { convInfo, chooseSplits, FlatProgram, sumSplits, vecType, type KernelArgs } from './program';
 
 class FilterGradProgram extends FlatProgram {
   variableNames = ['x', 'dy'];
@@ -116,23 +116,8 @@ class FilterGradProgram extends FlatProgram {
 
 export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const { filterShape } = attrs as { filterShape: number[] };
+  const info = convInfo(x.shape, filterShape, attrs);
   const xc = info.inChannels % 4 === 0 ? 4 : 1;
   const dc = info.outChannels % 4 === 0 ? 4 : 1;
   const rowCount = info.filterHeight * info.filterWidth * info.inChannels;

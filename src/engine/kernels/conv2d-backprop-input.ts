@@ -9,7 +9,7 @@
  * is integer arithmetic (the stock kernels test fract() of a float division).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, vecType, type KernelArgs } from './program';
+import { convInfo, FlatProgram, vecType, type KernelArgs } from './program';
 
 /** Pixels per thread along x. */
 const PIXELS = 4;
@@ -107,23 +107,8 @@ class InputGradProgram extends FlatProgram {
 
 export function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as {
-    inputShape: [number, number, number, number];
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const { inputShape } = attrs as { inputShape: number[] };
+  const info = convInfo(inputShape, filter.shape, attrs);
   const cc = info.inChannels % 4 === 0 ? 4 : 1;
   const oc = info.outChannels % 4 === 0 ? 4 : 1;
   const inC4 = info.inChannels / cc;

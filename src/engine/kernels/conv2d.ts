@@ -6,7 +6,7 @@
  * pixel, and does 16 vec4 FMAs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, vecType, type KernelArgs } from './program';
+import { convInfo, FlatProgram, vecType, type KernelArgs } from './program';
 
 const PIXELS = 4;
 
@@ -88,23 +88,7 @@ class ConvProgram extends FlatProgram {
 
 export function conv2d({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dilations: [number, number] | number;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const info = convInfo(x.shape, filter.shape, attrs);
   const xc = info.inChannels % 4 === 0 ? 4 : 1;
   const oc = info.outChannels % 4 === 0 ? 4 : 1;
   const outC4 = info.outChannels / oc;

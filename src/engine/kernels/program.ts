@@ -10,7 +10,7 @@
  * Each thread instead keeps a small tile of outputs in registers and reads
  * its operands as vec4s, which a real GPU's caches also serve well.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 export type { WebGPUBackend };
@@ -103,4 +103,28 @@ export function sumSplits(backend: WebGPUBackend, partials: tf.TensorInfo, split
 export function chooseSplits(threads: number, work: number, targetThreads: number, minPerSplit: number, maxSplits: number): number {
   const wanted = Math.ceil(targetThreads / Math.max(threads, 1));
   return Math.max(1, Math.min(wanted, maxSplits, Math.floor(work / minPerSplit)));
+}
+
+/** A convolution kernel's attributes, as tfjs passes them to Conv2D and its two gradients. */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The convolution's geometry (padding, strides, sizes) as tfjs computes it, so the custom kernels pad exactly as the stock ones. */
+export function convInfo(inputShape: number[], filterShape: number[], attrs: KernelArgs['attrs']): tf.backend_util.Conv2DInfo {
+  const { strides, pad, dataFormat, dilations = 1, dimRoundingMode } = attrs as unknown as ConvAttrs;
+  return tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
 }
