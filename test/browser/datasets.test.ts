@@ -35,6 +35,9 @@ it('loads the built-in Fashion-MNIST, then serves it from the cache without a ne
   expect(requests.filter((url) => url.includes('/datasets/'))).toEqual([]);
   expect(second.progress.every((p) => p.fromCache)).toBe(true);
   console.log(`Fashion-MNIST: ${first.progress.at(-1)!.totalBytes} bytes in ${first.progress.at(-1)!.shards} shards, content ${first.summary.contentHash.slice(0, 12)}`);
+  // The same prefix that npm run publish-study computes in Node from these shards (test/unit/publish-cli.test.ts):
+  // volunteers' results are checked against it.
+  expect(first.summary.contentHash.startsWith('85b8ce9ddab9')).toBe(true);
 });
 
 it('refuses a manifest URL that does not exist, saying which', async () => {
