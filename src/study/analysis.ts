@@ -164,6 +164,8 @@ export interface StrengthAxis {
 
 export interface StudyAnalysis {
   dataset: RunOutcome['dataset'];
+  /** Test images of each class (the same in every run, or the runs are not on one test set). */
+  classTestCounts: number[];
   baseline: ConfigGroup | null;
   groups: ConfigGroup[];
   /** Every group that differs from the baseline only by its regularization, against the baseline. */
@@ -200,10 +202,17 @@ export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): S
   const first = runs[0];
   if (!first) throw new Error('no runs to analyze');
   const dataset = first.dataset;
+  const classTestCounts = first.perClass.map((c) => c.total);
   for (const run of runs) {
     checkSameDataset(dataset, run.dataset);
     if (run.perClass.length !== dataset.classNames.length) {
       throw new Error(`run of ${runLabelOf(run)} has ${run.perClass.length} per-class entries for ${dataset.classNames.length} classes`);
+    }
+    const other = run.perClass.findIndex((c, k) => c.total !== classTestCounts[k]);
+    if (other >= 0) {
+      throw new DatasetMismatchError(
+        `run of ${runLabelOf(run)} counts ${run.perClass[other]!.total} test images of ${dataset.classNames[other]}, another run ${classTestCounts[other]}: not one test set`,
+      );
     }
   }
   const groups = groupRuns(runs);
@@ -212,7 +221,7 @@ export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): S
       ? groups.find((g) => g.group.configHash === baseline)
       : groups.find((g) => canonicalJson(g.group.config) === canonicalJson(baseline));
   if (!base) {
-    return { dataset, baseline: null, groups: groups.map((g) => g.group), comparisons: [], notComparable: [], axes: [] };
+    return { dataset, classTestCounts, baseline: null, groups: groups.map((g) => g.group), comparisons: [], notComparable: [], axes: [] };
   }
   const comparable: GroupRuns[] = [];
   const notComparable: StudyAnalysis['notComparable'] = [];
@@ -228,6 +237,7 @@ export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): S
   const classNames = dataset.classNames;
   return {
     dataset,
+    classTestCounts,
     baseline: base.group,
     groups: groups.map((g) => g.group),
     comparisons: comparable.map((treatment) => compareGroups(base, treatment, classNames)),

@@ -214,6 +214,7 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
   });
   return {
     dataset: { name: k === 10 ? 'fashion-mnist' : `generated-${k}`, classNames: names, testCount: perClassTest * k, contentHash: `hash-${k}` },
+    classTestCounts: names.map(() => perClassTest),
     baseline,
     groups: [baseline, ...treatments.map((t) => t.group)],
     comparisons,

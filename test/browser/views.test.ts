@@ -203,6 +203,15 @@ describe('the per-class views', () => {
       const normalized = (await call('geometry', 'cw-confusion-diff')) as ConfusionGeometry;
       expect(normalized.normalized).toBe(true);
       expect(normalized.scale).toBeCloseTo(offDiagonalMax / 1000, 9); // 1,000 test images per class
+      // Unequal classes: each row is a share of its own class's test images, so quadrupling the count of the row
+      // that holds the largest change moves the scale to the largest share among the rows.
+      const row = m.findIndex((r, i) => r.some((v, j) => j !== i && Math.abs(v) === offDiagonalMax));
+      const counts = m.map((_, i) => (i === row ? 4000 : 1000));
+      await page.locator('cw-confusion-diff').evaluate((el, c) => ((el as unknown as { classTestCounts: number[] }).classTestCounts = c), counts);
+      await page.waitForFunction(() => true);
+      const shares = m.flatMap((r, i) => r.filter((_, j) => j !== i).map((v) => Math.abs(v) / counts[i]!));
+      expect(((await call('geometry', 'cw-confusion-diff')) as ConfusionGeometry).scale).toBeCloseTo(Math.max(...shares), 9);
+      await page.locator('cw-confusion-diff').evaluate((el) => ((el as unknown as { classTestCounts: number[] }).classTestCounts = Array(10).fill(1000)));
       await byId('confusion-normalize').uncheck();
     });
 

@@ -463,6 +463,14 @@ describe('analyzeRuns: datasets and provisional runs', () => {
     expect(() => analyzeRuns([], CONFIGS.base)).toThrow(/no runs/);
   });
 
+  it('carries the per-class test counts, and refuses runs that count them differently', () => {
+    expect(analyzeRuns(allRuns(), CONFIGS.base).classTestCounts).toEqual([50, 50, 50, 50]);
+    const recounted = run('crop', 0);
+    recounted.perClass = recounted.perClass.map((c, k) => ({ ...c, total: k === 0 ? 49 : k === 1 ? 51 : c.total }));
+    expect(() => analyzeRuns([run('base', 0), recounted], CONFIGS.base)).toThrow(DatasetMismatchError);
+    expect(() => analyzeRuns([run('base', 0), recounted], CONFIGS.base)).toThrow(/counts 49 test images of cat, another run 50: not one test set/);
+  });
+
   it('keeps a finished run over a provisional one of the same config and seed, wherever it comes', () => {
     const reference = comparison(analyzeRuns(allRuns(), CONFIGS.base), 'crop');
     const stale = run('crop', 0, [10, 10, 10, 10], { provisional: true, confusion: null });

@@ -171,7 +171,7 @@ export class ClassViews extends LitElement {
             aria-labelledby="confusion-heading"
             .comparison=${c}
             .classNames=${a.dataset.classNames}
-            .testCount=${a.dataset.testCount}
+            .classTestCounts=${a.classTestCounts}
             .selectedClasses=${this.selectedClasses}
           ></cw-confusion-diff>
         </div>

@@ -111,8 +111,8 @@ export class ConfusionDiff extends ChartElement {
 
   @property({ attribute: false }) comparison: Comparison | null = null;
   @property({ attribute: false }) classNames: string[] = [];
-  /** Test images in the dataset: row-normalizing divides by testCount / classes (a balanced test set). */
-  @property({ type: Number }) testCount = 0;
+  /** Test images of each class: row-normalizing divides each true class's row by its own count. */
+  @property({ attribute: false }) classTestCounts: number[] = [];
   @state() private normalized = false;
 
   geometry: ConfusionGeometry | null = null;
@@ -120,6 +120,7 @@ export class ConfusionDiff extends ChartElement {
   private raster: { key: unknown[]; canvas: HTMLCanvasElement } | null = null;
   private top: { matrix: number[][]; cells: { i: number; j: number; v: number }[] } | null = null;
   private image: ImageData | null = null;
+  private rowShares: { source: number[][]; counts: number[]; matrix: number[][] } | null = null;
 
   private matrix(): number[][] | null {
     return this.comparison?.confusionDelta ?? null;
@@ -129,9 +130,18 @@ export class ConfusionDiff extends ChartElement {
     return (this.matrix()?.length ?? 0) > 0;
   }
 
-  private perClassImages(): number {
-    const k = this.matrix()?.length ?? 1;
-    return this.testCount > 0 ? this.testCount / k : 1;
+  /** The matrix as drawn: in images, or each row as a share of its true class's test images. */
+  private shown(): number[][] | null {
+    const m = this.matrix();
+    if (!m || !this.normalized) return m;
+    const cached = this.rowShares;
+    if (cached?.source === m && cached.counts === this.classTestCounts) return cached.matrix;
+    const matrix = m.map((row, i) => {
+      const n = this.classTestCounts[i] ?? 0;
+      return row.map((v) => (n > 0 ? v / n : 0));
+    });
+    this.rowShares = { source: m, counts: this.classTestCounts, matrix };
+    return matrix;
   }
 
   private named(): boolean {
@@ -175,8 +185,7 @@ export class ConfusionDiff extends ChartElement {
         else off = Math.max(off, v);
       }
     }
-    const s = off > 0 ? off : diag > 0 ? diag : 1;
-    return this.normalized ? s / this.perClassImages() : s;
+    return off > 0 ? off : diag > 0 ? diag : 1;
   }
 
   /** The matrix as pixels, one per cell (or per block of cells when pooled), rebuilt only when it changes. */
@@ -192,7 +201,7 @@ export class ConfusionDiff extends ChartElement {
     const px = new Uint32Array(image.data.buffer);
     // value → LUT index as one multiply-add, clamped: this loop runs a million times for 1,000 classes.
     const mid = (LUT_SIZE - 1) / 2;
-    const f = mid / (scale * (this.normalized ? this.perClassImages() : 1));
+    const f = mid / scale;
     const top = LUT_SIZE - 1;
     if (bins === k) {
       for (let i = 0; i < k; i++) {
@@ -252,13 +261,13 @@ export class ConfusionDiff extends ChartElement {
   }
 
   private format(value: number): string {
-    if (this.normalized) return `${signedPoints(value / this.perClassImages())} pp`;
+    if (this.normalized) return `${signedPoints(value)} pp`;
     const rounded = Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(1);
     return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${rounded.replace('-', '')}`;
   }
 
   protected paint(p: Painter, width: number): void {
-    const m = this.matrix()!;
+    const m = this.shown()!;
     const k = m.length;
     const { left } = this.margins();
     const top = 26;
@@ -312,7 +321,7 @@ export class ConfusionDiff extends ChartElement {
 
   protected hit(x: number, y: number): Hit | null {
     const cell = this.cellAt(x, y);
-    const m = this.matrix();
+    const m = this.shown();
     if (!cell || !m) return null;
     const [i, j] = cell;
     const names = this.names();
@@ -374,10 +383,8 @@ export class ConfusionDiff extends ChartElement {
       ${this.renderCanvas(
         `Change in the confusion matrix for ${k} classes, ${c.treatment.label} minus ${c.baseline.label}: orange where the treatment predicts a pair more often, purple where less. Hover for a cell's value.`,
       )}
-      ${this.renderLargest(this.largestIncreases(this.matrix()!))}
-      ${this.normalized && this.testCount > 0
-        ? html`<p class="muted">Row-normalized as if every class had ${(this.testCount / k).toFixed(0)} test images (the test set's ${this.testCount} over ${k} classes).</p>`
-        : nothing}
+      ${this.renderLargest(this.largestIncreases(this.shown()!))}
+      ${this.normalized ? html`<p class="muted">Row-normalized: each true class's row is divided by its own number of test images.</p>` : nothing}
     `;
   }
 }
