@@ -218,6 +218,10 @@ export class DatasetCache {
         onProgress?.({ loadedBytes, totalBytes, shard, shards, fromCache: true });
         continue;
       }
+      // Data imported from local files has nowhere to be downloaded from again.
+      if (manifestUrl.startsWith('import:')) {
+        throw new Error(`shard ${ref.url} of the imported dataset ${manifestUrl} is no longer in this browser's storage (damaged or evicted): import it again`);
+      }
       const url = new URL(ref.url, base).href;
       const bytes = await download(url, options.signal, (received) => onProgress?.({ loadedBytes: loadedBytes + received, totalBytes, shard, shards, fromCache: false }));
       await this.putShard(sha, bytes, id, url);

@@ -324,6 +324,35 @@ it('turns a full quota into StorageFullError naming the archive, leaving nothing
   console.log(`quota ${QUOTA} bytes: ${big.length} bytes gzipped (${shardBytes(1364, 3072)} + ${shardBytes(636, 3072)} + ${shardBytes(10, 3072)} bytes of shards): ${message.slice(0, 160)}…`);
 });
 
+it('says to import again when a shard of an import is lost from storage, instead of trying to download it', async () => {
+  const id = imported.medium!;
+  // Another dataset first, so the worker holds none of this one in memory.
+  await session.page.evaluate(() => window.harness!.describeInWorker({ kind: 'synthetic', size: 4, classes: 2, trainPerClass: 2, testPerClass: 2 }));
+  const lost = await session.page.evaluate(
+    (datasetId) =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open('classwise');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('shards', 'readwrite');
+          const cursor = tx.objectStore('shards').index('byDataset').openCursor(IDBKeyRange.only(datasetId));
+          cursor.onsuccess = () => {
+            const sha = (cursor.result!.value as { sha256: string }).sha256;
+            cursor.result!.delete();
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve(sha);
+            };
+          };
+        };
+      }),
+    id,
+  );
+  expect(lost).toMatch(/^[0-9a-f]{64}$/);
+  const error = await session.page.evaluate((u) => window.harness!.describeInWorker({ kind: 'manifest', url: u }).then(() => 'loaded', (e: Error) => e.message), id);
+  expect(error).toMatch(new RegExp(`^shard \\S+ of the imported dataset ${id} is no longer in this browser's storage \\(damaged or evicted\\): import it again$`));
+});
+
 it('deletes an import: gone from the list, and loading it says to import it again', async () => {
   const id = imported.cifar100!;
   await session.page.evaluate((i) => window.harness!.deleteDatasetInWorker(i), id);
