@@ -10,8 +10,9 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    // `npm run dev` beside `npm run coordinator`: the app reaches the coordinator on its own origin, as under `npm start`.
-    proxy: { '/api': process.env.CLASSWISE_COORDINATOR ?? 'http://127.0.0.1:8787' },
+    // `npm run dev` (which sets CLASSWISE_COORDINATOR) beside `npm run coordinator`: the app reaches the coordinator on
+    // its own origin, as under `npm start`.
+    proxy: process.env.CLASSWISE_COORDINATOR ? { '/api': process.env.CLASSWISE_COORDINATOR } : undefined,
   },
   test: {
     reporters: ['default', './test/summary-reporter.ts'],

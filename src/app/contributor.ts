@@ -131,7 +131,11 @@ export class Contributor {
     try {
       this.set({ studies: await this.client.studies(), listError: null });
     } catch (error) {
-      this.set({ listError: `The coordinator's studies could not be read: ${messageOf(error)}` });
+      this.set({
+        listError: error instanceof CoordinatorError && error.unreachable
+          ? `No coordinator answered at this site (${messageOf(error)}). Contribute mode needs the page served by a coordinator (npm start), or npm run dev with npm run coordinator beside it.`
+          : `The coordinator's studies could not be read: ${messageOf(error)}`,
+      });
     }
   }
 

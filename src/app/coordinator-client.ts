@@ -18,6 +18,8 @@ export class CoordinatorError extends Error {
     readonly status: number,
     message: string,
     readonly issues: string[] = [],
+    /** Nothing that speaks the coordinator's API answered: no server, a proxy with nothing behind it, or another kind of site. */
+    readonly unreachable = false,
   ) {
     super(issues.length ? `${message}: ${issues.join('; ')}` : message);
   }
@@ -126,18 +128,19 @@ export class CoordinatorClient {
     try {
       response = await fetch(`${this.base}${API_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
-      throw new CoordinatorError(0, `the coordinator could not be reached (${error instanceof Error ? error.message : String(error)})`);
+      throw new CoordinatorError(0, `the coordinator could not be reached (${error instanceof Error ? error.message : String(error)})`, [], true);
     }
     const text = await response.text();
     let value: unknown;
     try {
       value = text ? JSON.parse(text) : null;
     } catch {
-      throw new CoordinatorError(response.status, `the coordinator answered ${response.status} with something that is not JSON`);
+      throw new CoordinatorError(response.status, `the site answered ${response.status} with something that is not JSON`, [], true);
     }
     if (!response.ok) {
+      // The coordinator's own refusals always say why; an answer without `error` came from something else.
       const { error, issues } = (value ?? {}) as { error?: string; issues?: string[] };
-      throw new CoordinatorError(response.status, error ?? `the coordinator answered ${response.status}`, issues ?? []);
+      throw new CoordinatorError(response.status, error ?? `the site answered ${response.status}`, issues ?? [], error === undefined);
     }
     return value;
   }

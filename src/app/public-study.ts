@@ -354,9 +354,9 @@ function validResults(progress: Progress): number {
 export function loadError(error: unknown): LoadError {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof CoordinatorError) {
+    // Unreachable: nothing that speaks the API answered. ≥ 500: the coordinator itself failed.
+    if (error.unreachable || error.status >= 500) return { kind: 'unreachable', message };
     if (error.status === 404) return { kind: 'not-found', message };
-    // Status 0: no answer at all. ≥ 500: the coordinator failed, or (under `npm run dev`) the proxy could not reach it.
-    if (error.status === 0 || error.status >= 500) return { kind: 'unreachable', message };
     return { kind: 'refused', message };
   }
   // A schema failure on an answer: the coordinator answered something this page cannot read.

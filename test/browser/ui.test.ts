@@ -313,6 +313,23 @@ describe('the workbench when the GPU is lost', () => {
       expect(await banner.textContent()).toMatch(/lost its GPU device: .+\./);
       expect(await banner.textContent()).toMatch(/Reload the page/);
       expect(await s.page.getByTestId('run-button').isDisabled()).toBe(true);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.chromium.close();
+    }
+  });
+});
+
+describe('the Contribute tab without a coordinator', () => {
+  it('says that no coordinator answers here and how to start one', async () => {
+    const s = await openWorkbench();
+    try {
+      await s.page.getByTestId('mode-contribute').click();
+      const error = s.page.getByTestId('contribute-list-error');
+      await error.waitFor({ timeout: 30_000 });
+      expect(await error.textContent()).toMatch(/No coordinator answered at this site .*npm start/);
+      expect(await s.page.getByTestId('contribute-start').isDisabled()).toBe(true);
+      expect(s.errors).toEqual([]);
     } finally {
       await s.chromium.close();
     }
