@@ -19,6 +19,7 @@ import { buildArchitecture } from '../model/architecture';
 import { parseRunConfig, type RunConfig } from '../study/config';
 import { RunControl } from '../training/control';
 import { Rng } from '../util/rng';
+import { timeBatches } from './batch-timing';
 import type { Breakdown, EngineTiming, Measured, ModelCase, PipelineTiming, StepTiming } from './training';
 
 const CLASSES = 10;
@@ -141,20 +142,7 @@ async function pipeline(c: ModelCase, batches = 8): Promise<Measured<PipelineTim
     return loader.batch(dataset.train, indices, cropBoxes(rng, config.augmentation, c.batch, c.size, c.size));
   };
   try {
-    const warm = batch(0);
-    await warm.x.data();
-    tf.dispose([warm.x, warm.labels]);
-    const t0 = performance.now();
-    const sums: tf.Scalar[] = [];
-    for (let i = 1; i <= batches; i++) {
-      const { x, labels } = batch(i);
-      sums.push(tf.sum(x));
-      tf.dispose([x, labels]);
-    }
-    const total = tf.addN(sums);
-    await total.data();
-    const seconds = (performance.now() - t0) / 1000;
-    tf.dispose([total, ...sums]);
+    const seconds = await timeBatches(batch, batches, 1);
     return { status: 'ok', imagesPerSec: (batches * c.batch) / seconds, msPerBatch: (1000 * seconds) / batches, batches };
   } finally {
     loader.dispose();

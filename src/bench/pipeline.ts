@@ -10,6 +10,7 @@ import { selectBackend, type BackendName } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
 import { parseWith, augmentationSchema, datasetSchema, type AugmentationConfig, type DatasetConfigInput } from '../study/config';
 import { Rng } from '../util/rng';
+import { timeBatches } from './batch-timing';
 
 export interface PipelineCase {
   dataset: DatasetConfigInput;
@@ -47,24 +48,7 @@ async function measure(c: PipelineCase, backendName: BackendName): Promise<Pipel
     const boxes = augmenting ? cropBoxes(rng, augmentation, c.batchSize, h, w) : null;
     return loader.batch(dataset.train, order.subarray(start, start + c.batchSize), boxes);
   };
-  // A few batches first, so neither shader compilation nor the JIT is timed.
-  for (let i = 0; i < 3; i++) {
-    const warm = batch(i);
-    await warm.x.data();
-    tf.dispose([warm.x, warm.labels]);
-  }
-  const t0 = performance.now();
-  // Reduce each batch to a scalar on the GPU, so the timing covers the work without reading whole batches back.
-  const sums: tf.Scalar[] = [];
-  for (let i = 1; i <= c.batches; i++) {
-    const { x, labels } = batch(i);
-    sums.push(tf.sum(x));
-    tf.dispose([x, labels]);
-  }
-  const total = tf.addN(sums);
-  await total.data();
-  const seconds = (performance.now() - t0) / 1000;
-  tf.dispose([total, ...sums]);
+  const seconds = await timeBatches(batch, c.batches, 3);
   loader.dispose();
   const { adapter } = backend;
   return {
