@@ -6,7 +6,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     // Two pages: the workbench and the public study page (study.html?id=…), which the coordinator serves from dist/ alike.
-    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), study: fileURLToPath(new URL('study.html', import.meta.url)) } },
+    rolldownOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), study: fileURLToPath(new URL('study.html', import.meta.url)) } },
   },
   server: {
     host: '127.0.0.1',
