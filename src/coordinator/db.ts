@@ -103,7 +103,7 @@ export interface DatasetInfo {
   classTestCounts: number[] | null;
 }
 
-export interface NewStudy {
+export interface StudyRow {
   id: string;
   name: string;
   /** The parsed study spec, as JSON. */
@@ -112,17 +112,11 @@ export interface NewStudy {
   quorum: number;
   maxReplicas: number;
   createdAt: number;
-  units: { label: string; config: string; configHash: string; seed: number }[];
 }
 
-export interface StudyRow {
-  id: string;
-  name: string;
-  spec: string;
-  dataset: DatasetInfo;
-  quorum: number;
-  maxReplicas: number;
-  createdAt: number;
+/** A study as it is published: its row and the units its plan expands into. */
+export interface NewStudy extends StudyRow {
+  units: { label: string; config: string; configHash: string; seed: number }[];
 }
 
 export interface UnitRow {

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
 import { INTENT_EVENT, type Intent } from './intents';
-import { panelStyles } from './styles';
+import { pageStyles, panelStyles } from './styles';
 import './backend-status';
 import './interrupted-study';
 import './study-designer';
@@ -20,19 +20,10 @@ import './contribute-panel';
 export class App extends LitElement {
   static override styles = [
     panelStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        max-width: 72rem;
-        margin: 0 auto;
-        padding: 1.25rem 1rem 3rem;
-      }
       header {
         margin-bottom: 1rem;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0;
       }
       .tabs {
         display: flex;
@@ -47,21 +38,6 @@ export class App extends LitElement {
       header p {
         margin: 0.25rem 0 0;
         color: var(--cw-muted, #5b6578);
-      }
-      .stack {
-        display: grid;
-        gap: 1rem;
-      }
-      .columns {
-        display: grid;
-        grid-template-columns: minmax(18rem, 1fr) minmax(22rem, 1.6fr);
-        gap: 1rem;
-        align-items: start;
-      }
-      @media (max-width: 52rem) {
-        .columns {
-          grid-template-columns: 1fr;
-        }
       }
     `,
   ];

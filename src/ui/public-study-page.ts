@@ -10,7 +10,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { POLL_MS, PublicStudy, type LiveMode, type LoadError, type PublicStudyState, type StudyListState, type StudyPageState } from '../app/public-study';
 import { INTENT_EVENT, type Intent } from './intents';
 import { PUBLIC_INTENT_EVENT, sendPublicIntent, type PublicIntent } from './public/intents';
-import { panelStyles } from './styles';
+import { pageStyles, panelStyles } from './styles';
 import './public/study-list';
 import './public/study-progress';
 import './public/study-spec';
@@ -35,19 +35,14 @@ const time = (ms: number) => new Date(ms).toLocaleTimeString();
 export class PublicStudyPage extends LitElement {
   static override styles = [
     panelStyles,
+    pageStyles,
     css`
       :host {
-        display: block;
-        max-width: 72rem;
-        margin: 0 auto;
-        padding: 1.25rem 1rem 3rem;
+        /* The study's spec beside its progress: a little less room for the wide column than the workbench gives. */
+        --cw-wide-column: 1.4fr;
       }
       .top {
         margin-bottom: 1rem;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0;
       }
       nav {
         font-size: 0.9rem;
@@ -77,21 +72,6 @@ export class PublicStudyPage extends LitElement {
       }
       .dot.polling {
         background: #e0a100;
-      }
-      .stack {
-        display: grid;
-        gap: 1rem;
-      }
-      .columns {
-        display: grid;
-        grid-template-columns: minmax(18rem, 1fr) minmax(22rem, 1.4fr);
-        gap: 1rem;
-        align-items: start;
-      }
-      @media (max-width: 52rem) {
-        .columns {
-          grid-template-columns: 1fr;
-        }
       }
       .actions {
         display: flex;

@@ -124,3 +124,32 @@ export const panelStyles = css`
     height: 0.8rem;
   }
 `;
+
+/** A whole page (the workbench, a study's public page): centred, its panels stacked, a two-column row that folds on narrow screens. */
+export const pageStyles = css`
+  :host {
+    display: block;
+    max-width: 72rem;
+    margin: 0 auto;
+    padding: 1.25rem 1rem 3rem;
+  }
+  h1 {
+    font-size: 1.5rem;
+    margin: 0;
+  }
+  .stack {
+    display: grid;
+    gap: 1rem;
+  }
+  .columns {
+    display: grid;
+    grid-template-columns: minmax(18rem, 1fr) minmax(22rem, var(--cw-wide-column, 1.6fr));
+    gap: 1rem;
+    align-items: start;
+  }
+  @media (max-width: 52rem) {
+    .columns {
+      grid-template-columns: 1fr;
+    }
+  }
+`;

@@ -23,6 +23,21 @@ export interface Hit {
 export const chartStyles = [
   panelStyles,
   css`
+    /* The charts' tables (a class per row): numbers right-aligned, a row picks its class. */
+    td,
+    th {
+      text-align: right;
+    }
+    td.name,
+    th.name {
+      text-align: left;
+    }
+    tbody tr {
+      cursor: pointer;
+    }
+    tbody tr:hover {
+      background: #f5f7fa;
+    }
     .frame {
       position: relative;
     }

@@ -84,20 +84,6 @@ export class ConfusionDiff extends ChartElement {
         font-size: 0.9rem;
         margin: 0.8rem 0 0.2rem;
       }
-      td,
-      th {
-        text-align: right;
-      }
-      td.name,
-      th.name {
-        text-align: left;
-      }
-      tbody tr {
-        cursor: pointer;
-      }
-      tbody tr:hover {
-        background: #f5f7fa;
-      }
       button.link {
         border: none;
         background: none;

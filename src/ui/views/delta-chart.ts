@@ -59,20 +59,6 @@ export class DeltaChart extends ChartElement {
       table {
         width: 100%;
       }
-      td,
-      th {
-        text-align: right;
-      }
-      td.name,
-      th.name {
-        text-align: left;
-      }
-      tbody tr {
-        cursor: pointer;
-      }
-      tbody tr:hover {
-        background: #f5f7fa;
-      }
       tr.selected {
         background: #fff6cc;
       }
