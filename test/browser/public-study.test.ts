@@ -199,7 +199,8 @@ describe('the public study page', () => {
   it('follows new leases and uploads live, without a reload', async () => {
     // A reload would drop this marker.
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    expect(await page.getByTestId('live-status').getAttribute('data-live')).toBe('live');
+    // The stream opens only after the first read that the earlier tests waited for, and says 'live' with its first event.
+    await until(() => page.getByTestId('live-status').getAttribute('data-live'), (s) => s === 'live', 10_000, 'the live stream');
     const firstUpdate = Number(await page.getByTestId('updated-at').getAttribute('data-updated'));
 
     const a2 = await lease(ALICE);
