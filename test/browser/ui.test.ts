@@ -189,8 +189,21 @@ describe('the workbench page', () => {
 
   it('answers a study it already ran from IndexedDB, without training again', async () => {
     const before = await byId('runs-table').getByTestId('run-row').allTextContents();
+    // The phase already says 'finished' before the click, and the run starts only after hashing its configs: record
+    // every phase the page shows, and wait until it has been running again and has finished again.
+    const phase = byId('study-phase');
+    await phase.evaluate((el) => {
+      const seen: string[] = [];
+      (window as unknown as { phasesSeen: string[] }).phasesSeen = seen;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     await byId('run-button').click();
-    await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
+    await until(
+      async () => ({ seen: await page.evaluate(() => (window as unknown as { phasesSeen: string[] }).phasesSeen), now: await phase.textContent() }),
+      (p) => p.seen.includes('running') && p.now === 'finished',
+      30_000,
+      'the study to run again and finish',
+    );
     expect(await byId('runs-table').getByTestId('run-row').allTextContents()).toEqual(before);
   });
 
@@ -228,6 +241,8 @@ describe('the workbench page', () => {
     // Another seed: runs not yet in IndexedDB, so they train.
     const fresh = { ...structuredClone(PRESETS.smoke), name: 'smoke-seed-5', seeds: [5] };
     await byId('spec-file').setInputFiles({ name: 'fresh.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fresh)) });
+    // The designer reads the file asynchronously; until it has, the run button would run the preset shown before.
+    await until(() => byId('field-name').inputValue(), (name) => name === 'smoke-seed-5', 10_000, 'the spec file loaded');
     await byId('run-button').click();
     const bar = byId('progress-bar');
     await until(
@@ -254,6 +269,8 @@ describe('a study interrupted by a reload', () => {
       await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
       const spec = { ...structuredClone(PRESETS.smoke), name: 'smoke-resume', seeds: [9] };
       await byId('spec-file').setInputFiles({ name: 'resume.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(spec)) });
+      // The designer reads the file asynchronously; until it has, the run button would run the default preset.
+      await until(() => byId('field-name').inputValue(), (name) => name === 'smoke-resume', 10_000, 'the spec file loaded');
       await byId('run-button').click();
       // Past step 4, the end of epoch 1, where the first checkpoint is saved.
       await until(() => progressValue(byId('progress-bar')), (v) => v >= 6, 90_000, 'six steps of run 1');
