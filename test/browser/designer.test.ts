@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openHarness, type HarnessSession } from './session';
+import { openHarness, until, type HarnessSession } from './session';
 import type { Intent } from '../../src/ui/intents';
 import type { StepEstimate } from '../../src/study/estimate';
 import { estimateStudy, stepKey } from '../../src/study/estimate';
@@ -144,8 +144,9 @@ describe('the study designer', () => {
   it('loads a spec file as its text', async () => {
     const text = JSON.stringify(PRESETS['fashion-crop-sweep'], null, 2);
     await byId('spec-file').setInputFiles({ name: 'sweep.json', mimeType: 'application/json', buffer: Buffer.from(text) });
-    await page.waitForFunction(() => (document.querySelector('cw-study-designer') as unknown as { updateComplete: Promise<boolean> }).updateComplete);
-    const intents = await take();
+    // The designer sends the file once it has read its text (asynchronously): no render tells when, so wait for the intent.
+    const intents: Intent[] = [];
+    await until(async () => intents.push(...(await take())), () => intents.length > 0, 10_000, 'the spec file read and sent');
     expect(intents).toEqual([{ kind: 'load-spec', fileName: 'sweep.json', text }]);
 
     await page.evaluate((spec) => window.designer.useSpec('sweep.json', spec), PRESETS['fashion-crop-sweep']);
