@@ -13,7 +13,7 @@ import type { StudyAnalysis } from '../../src/study/analysis';
 import type { ConfusionGeometry } from '../../src/ui/views/confusion-diff';
 import type { DeltaGeometry } from '../../src/ui/views/delta-chart';
 import type { StrengthGeometry } from '../../src/ui/views/strength-chart';
-import { openHarness, type HarnessSession } from './session';
+import { openHarness, until, type HarnessSession } from './session';
 import type { AnalysisSpec, UpdateTiming, ViewsHarness } from './views-harness';
 
 const SHOTS = 'test-results/screenshots';
@@ -279,12 +279,9 @@ describe('the per-class views', () => {
       // The buttons hand the file to the page through the save-chart intent.
       await call('takeIntents');
       await page.locator('cw-strength-chart').getByTestId('save-png').click();
-      await page.waitForFunction(() => true);
-      let saved: unknown[] = [];
-      for (let i = 0; i < 50 && saved.length === 0; i++) {
-        saved = await call('takeIntents');
-        if (!saved.length) await new Promise((r) => setTimeout(r, 50));
-      }
+      // The PNG is encoded, then read for its first bytes, before the intent is recorded: both asynchronous, slower under load.
+      const saved: unknown[] = [];
+      await until(async () => saved.push(...(await call('takeIntents'))), () => saved.length > 0, 10_000, 'the save-chart intent');
       expect(saved).toEqual([{ kind: 'save-chart', fileName: 'classwise-strength-random-crop-wd-0.png', type: 'image/png', size: expect.any(Number), head: png.head }]);
     });
   });
