@@ -226,13 +226,20 @@ async function deleteResult(runKey: string) {
   return new CheckpointStore(await db()).deleteResult(runKey);
 }
 
-/** Loads one shard from `url` as a dataset of its own and returns the byte progress; then deletes the dataset. */
-function streamedDownload(url: string, sha256: string, bytes: number): Promise<Outcome<{ progress: FetchProgress[]; bytes: number }>> {
+/**
+ * Loads one shard from `url` as a dataset of its own and returns the byte progress; then deletes the dataset.
+ * `ackUrl`, if given, is told of every progress report (`?loaded=<bytes>`), so a test server can pace its parts on them.
+ */
+function streamedDownload(url: string, sha256: string, bytes: number, ackUrl?: string): Promise<Outcome<{ progress: FetchProgress[]; bytes: number }>> {
   return attempt(async () => {
     const cache = new DatasetCache(await db());
     const progress: FetchProgress[] = [];
+    const report = (p: FetchProgress) => {
+      progress.push(p);
+      if (ackUrl) void fetch(`${ackUrl}?loaded=${p.loadedBytes}`).catch(() => undefined);
+    };
     try {
-      const [shard] = await cache.fetchShards('stream-test', url, [{ url, bytes, sha256, count: 1 }], (p) => progress.push(p));
+      const [shard] = await cache.fetchShards('stream-test', url, [{ url, bytes, sha256, count: 1 }], report);
       return { progress, bytes: shard!.byteLength };
     } finally {
       await cache.delete('stream-test');

@@ -5,7 +5,7 @@
  * The tests share one profile and run in order.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CDPSession } from 'playwright-core';
@@ -262,22 +262,31 @@ describe('dataset cache', () => {
 
   it('reports byte progress while a shard streams in', async () => {
     // Playwright's router delivers a body in one piece, so this shard comes from a server that sends it in parts.
+    // Each part goes once the page has reported every byte before it (it says so at /ack), not after a fixed pause
+    // that a busy page could sleep through, reading two parts as one.
     const body = randomBytes(256 * 1024);
-    const server = createServer((_request, response) => {
+    let sent = 0;
+    let shard: ServerResponse | null = null;
+    const sendPart = () => {
+      if (!shard) return;
+      if (sent >= body.length) return void shard.end();
+      shard.write(body.subarray(sent, (sent += 64 * 1024)));
+    };
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/ack')) {
+        response.writeHead(204, { 'access-control-allow-origin': '*' }).end();
+        if (Number(new URL(request.url, 'http://x').searchParams.get('loaded')) >= sent) sendPart();
+        return;
+      }
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*' });
-      let sent = 0;
-      const next = () => {
-        if (sent >= body.length) return response.end();
-        response.write(body.subarray(sent, (sent += 64 * 1024)));
-        setTimeout(next, 30);
-      };
-      next();
+      shard = response;
+      sendPart();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/shard.bin`;
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const { progress, bytes } = ok(
-        await session.page.evaluate(([u, s, n]) => window.storageHarness!.streamedDownload(u, s, n), [url, sha(body), body.length] as const),
+        await session.page.evaluate(([u, s, n, a]) => window.storageHarness!.streamedDownload(u, s, n, a), [`${origin}/shard.bin`, sha(body), body.length, `${origin}/ack`] as const),
       );
       expect(bytes).toBe(body.length);
       const loaded = progress.map((p) => p.loadedBytes);
