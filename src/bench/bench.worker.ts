@@ -20,16 +20,14 @@ import { parseRunConfig, type RunConfig } from '../study/config';
 import { RunControl } from '../training/control';
 import { Rng } from '../util/rng';
 import { timeBatches } from './batch-timing';
-import type { Breakdown, EngineTiming, Measured, ModelCase, PipelineTiming, StepTiming } from './training';
-
-const CLASSES = 10;
+import { classesFor, type Breakdown, type EngineTiming, type Measured, type ModelCase, type PipelineTiming, type StepTiming } from './training';
 
 function runConfig(c: ModelCase): RunConfig {
   // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
-  const trainPerClass = Math.ceil((2 * c.steps * c.batch) / CLASSES);
+  const classes = classesFor(c);
   return parseRunConfig({
     model: { arch: c.arch },
-    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes: CLASSES, trainPerClass, testPerClass: 1 },
+    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
     augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
     training: {
       epochs: 1,
@@ -89,10 +87,10 @@ async function engine(c: ModelCase, budgetMs: number): Promise<Measured<EngineTi
 }
 
 function modelAndBatch(c: ModelCase) {
-  const spec = buildArchitecture({ arch: c.arch, width: 1, stem: 'auto' } as RunConfig['model'], [c.size, c.size, 3], CLASSES);
+  const spec = buildArchitecture({ arch: c.arch, width: 1, stem: 'auto' } as RunConfig['model'], [c.size, c.size, 3], classesFor(c));
   const net = createResNet(spec, Rng.fromSeed(0, 'init'));
   const x = tf.randomNormal([c.batch, c.size, c.size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % CLASSES), 'int32');
+  const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % classesFor(c)), 'int32');
   return { net, x, labels, mode: { training: true, bnMomentum: 0.1 } };
 }
 

@@ -7,6 +7,8 @@ import type { BenchReport, Breakdown, Measured, TrainingRow } from './training';
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const n1 = (x: number) => x.toFixed(1);
 const n2 = (x: number) => x.toFixed(2);
+/** A rate with two significant figures below 10: a large model on an emulated GPU trains a few hundredths of an image a second. */
+const rate = (x: number) => (x >= 10 ? n1(x) : x.toPrecision(2));
 
 function cell<T>(m: Measured<T>, show: (v: T) => string): string {
   return m.status === 'ok' ? show(m) : `${m.status}: ${m.reason}`;
@@ -31,7 +33,7 @@ function trainingTable(rows: TrainingRow[]): string[] {
         r.arch,
         `${r.size}×${r.size}`,
         r.batch,
-        cell(e, (v) => n1(v.imagesPerSec)),
+        cell(e, (v) => rate(v.imagesPerSec)),
         e.status === 'ok' ? n0(e.msPerStep) : '',
         r.bare.status === 'ok' ? n0(r.bare.msPerStep) : e.status === 'ok' ? cell(r.bare, () => '') : '',
         r.overhead === null ? '' : n2(r.overhead),

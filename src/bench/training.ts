@@ -15,6 +15,19 @@ export interface ModelCase {
   steps: number;
 }
 
+/**
+ * The most classes (up to 10) that split a case's two groups of images evenly,
+ * so that its one epoch is exactly the warm-up group and the timed group. With
+ * 10 classes always, a batch of 1 would train 10 steps (an image per class)
+ * where the case asks for 2, and 1 timed step of a large model would cost 9.
+ */
+export function classesFor(c: ModelCase): number {
+  const images = 2 * c.steps * c.batch;
+  let classes = 10;
+  while (images % classes !== 0) classes--;
+  return classes;
+}
+
 export type Measured<T> = ({ status: 'ok' } & T) | { status: 'skipped' | 'failed'; reason: string };
 
 export interface StepTiming {
