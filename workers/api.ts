@@ -144,8 +144,10 @@ export interface EngineApi {
    * A finished durable run's trained model in TensorFlow.js's Layers format
    * (model.json plus one weights file, for tf.loadLayersModel), read from
    * IndexedDB by the run's config and seed. It takes 0–255 pixels and gives
-   * logits. Rejects, saying why, when the run has not finished or finished
-   * before trained models were kept.
+   * logits. Needs no dataset: the model's input shape and normalisation are
+   * stored with it (a model stored before they were is exported only while
+   * its unchanged dataset is cached). Rejects, saying why, when the run has
+   * not finished or finished before trained models were kept.
    */
   exportModel(request: { config: RunConfigInput; seed: number }): Promise<ExportedModel>;
 }

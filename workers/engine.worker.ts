@@ -10,12 +10,12 @@ import { selectBackend, type BackendReport } from '../src/engine/backend';
 import { train, type CheckpointPolicy } from '../src/engine/train';
 import { exportTrainedModel, ModelNotExportable } from '../src/engine/export';
 import { buildArchitecture } from '../src/model/architecture';
-import { CheckpointStore } from '../src/storage/checkpoints';
+import { CheckpointStore, type ModelInput } from '../src/storage/checkpoints';
 import { runKey, type SavedTensor } from '../src/training/checkpoint';
 import { forgetLoadedDataset, loadDataset } from '../src/data/load';
 import { deleteDataset, importArchive, importImageFolder, listDatasets } from '../src/data/import';
-import { channelStatistics, datasetIdentity } from '../src/data/dataset';
-import { augmentationSchema, checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith } from '../src/study/config';
+import { channelStatistics, datasetIdentity, type Dataset } from '../src/data/dataset';
+import { augmentationSchema, checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith, type RunConfig } from '../src/study/config';
 import { newlyWrong } from '../src/data/inspection';
 import { cropPreviews, measureSteps } from '../src/engine/probe';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -44,8 +44,26 @@ async function durableRun(hash: string, seed: number, everySteps: number) {
   return {
     policy,
     finished: () => store.result(key),
-    complete: (result: RunResult, weights: SavedTensor[]) => store.complete(key, result, weights),
+    complete: (result: RunResult, weights: SavedTensor[], input: ModelInput) => store.complete(key, result, weights, input),
   };
+}
+
+/** What exporting a model needs of its dataset. The BatchLoader normalised training with these same statistics. */
+function modelInput(dataset: Dataset): ModelInput {
+  return { shape: dataset.shape, normalization: channelStatistics(dataset) };
+}
+
+/**
+ * For a model stored before its record kept its input: the run's dataset is
+ * loaded (from the cache) and must still be the one the run trained on.
+ */
+async function inputFromDataset(config: RunConfig, key: string, result: RunResult): Promise<ModelInput> {
+  const dataset = await loadDataset(config.dataset);
+  const identity = await datasetIdentity(dataset);
+  if (identity.contentHash !== result.dataset.contentHash) {
+    throw new ModelNotExportable(`the dataset "${identity.name}" has changed since run ${key} trained on it (content hash ${identity.contentHash.slice(0, 12)}…, the run's ${result.dataset.contentHash.slice(0, 12)}…), so the model's input normalisation cannot be recovered.`);
+  }
+  return modelInput(dataset);
 }
 
 const engine: EngineApi = {
@@ -102,7 +120,7 @@ const engine: EngineApi = {
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });
-      await durable?.complete(result, weights);
+      await durable?.complete(result, weights, modelInput(dataset));
       return result;
     } finally {
       control = null;
@@ -162,21 +180,14 @@ const engine: EngineApi = {
       throw new ModelNotExportable(`run ${key} finished before Classwise kept trained models, so its weights were not stored and cannot be exported. Runs finished from now on can be.`);
     }
     backend ??= await selectBackend();
-    // The normalisation the model must apply comes from the training split,
-    // so the dataset is loaded (from the cache) and must still be the one the
-    // run trained on.
-    const dataset = await loadDataset(config.dataset);
-    const identity = await datasetIdentity(dataset);
-    if (identity.contentHash !== result.dataset.contentHash) {
-      throw new ModelNotExportable(`the dataset "${identity.name}" has changed since run ${key} trained on it (content hash ${identity.contentHash.slice(0, 12)}…, the run's ${result.dataset.contentHash.slice(0, 12)}…), so the model's input normalisation cannot be recovered.`);
-    }
-    const spec = buildArchitecture(config.model, dataset.shape, dataset.classNames.length);
+    const { shape, normalization } = trained.input ?? (await inputFromDataset(config, key, result));
+    const spec = buildArchitecture(config.model, shape, result.dataset.classNames.length);
     const exported = await exportTrainedModel(spec, trained.tensors, {
       classNames: result.dataset.classNames,
       configHash: hash,
       seed: request.seed,
       dataset: result.dataset.name,
-      normalization: channelStatistics(dataset),
+      normalization,
     });
     // The weights move to the page rather than being copied.
     return transfer(exported, [exported.weightsBin]);

@@ -7,11 +7,11 @@
  */
 import type { RunResult } from '../study/results';
 import type { Checkpoint, SavedTensor } from '../training/checkpoint';
-import { openClasswiseDb, writeTransaction, type CheckpointInfo, type ClasswiseDb, type TrainedModelRecord } from './db';
+import { openClasswiseDb, writeTransaction, type CheckpointInfo, type ClasswiseDb, type ModelInput, type TrainedModelRecord } from './db';
 import { isQuotaExceeded, StorageFullError } from './errors';
 import { storageStatus } from './status';
 
-export type { CheckpointInfo, TrainedModelRecord } from './db';
+export type { CheckpointInfo, ModelInput, TrainedModelRecord } from './db';
 
 export interface CheckpointStoreOptions {
   /**
@@ -100,14 +100,16 @@ export class CheckpointStore {
 
   /**
    * Ends a run: its result and trained model (`weights`: parameters and
-   * BatchNorm statistics) are stored and its checkpoint dropped in one
-   * transaction, so at any moment the run has its checkpoint or both of the
-   * others. On any failure — a full quota (StorageFullError) — nothing
-   * changes and the checkpoint stays to resume from.
+   * BatchNorm statistics; `input`: what exporting it needs of its dataset)
+   * are stored and its checkpoint dropped in one transaction, so at any
+   * moment the run has its checkpoint or both of the others. On any failure
+   * — a full quota (StorageFullError) — nothing changes and the checkpoint
+   * stays to resume from. A model stored without `input` exports only while
+   * its dataset is cached.
    */
-  async complete(runKey: string, result: RunResult, weights: SavedTensor[]): Promise<void> {
+  async complete(runKey: string, result: RunResult, weights: SavedTensor[], input?: ModelInput): Promise<void> {
     const savedAt = new Date().toISOString();
-    const model: TrainedModelRecord = { runKey, tensors: compact(weights), savedAt };
+    const model: TrainedModelRecord = { runKey, tensors: compact(weights), ...(input && { input }), savedAt };
     try {
       await writeTransaction(this.db, ['runResults', 'trainedModels', 'checkpoints', 'checkpointInfo'], async (tx) => {
         await tx.objectStore('runResults').put({ runKey, result, savedAt });

@@ -71,6 +71,18 @@ export interface RunResultRecord {
 }
 
 /**
+ * What a trained model's input is, beyond what the run's result says: the
+ * shape of one image and the per-channel normalisation (of pixels scaled to
+ * [0, 1]) training applied. Kept with the model so that exporting it does
+ * not need its dataset, which may since have been deleted.
+ */
+export interface ModelInput {
+  /** `[height, width, channels]`. */
+  shape: [number, number, number];
+  normalization: { mean: number[]; std: number[] };
+}
+
+/**
  * A finished run's trained model: its parameters and BatchNorm statistics (no
  * momentum), stored with its result in one transaction so that a model can be
  * exported from any finished run.
@@ -79,6 +91,12 @@ export interface TrainedModelRecord {
   runKey: string;
   /** `param:<name>` and `buffer:<name>`, as the engine saves them. */
   tensors: SavedTensor[];
+  /**
+   * Absent from models stored before it was kept (no migration: a store's
+   * records are not checked against a schema, so old and new ones sit side by
+   * side); those export only while their dataset is still in the cache.
+   */
+  input?: ModelInput;
   savedAt: string;
 }
 

@@ -7,14 +7,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { startEngine, eventSink } from '../../workers/client';
-import type { ExportedModel, RunRequest } from '../../workers/api';
+import type { ExportedModel, ImportedDataset, RunRequest } from '../../workers/api';
+import { deleteDataset, storeImport } from '../../src/data/import';
 import { loadDataset } from '../../src/data/load';
+import { generateSynthetic } from '../../src/data/synthetic';
 import { selectBackend } from '../../src/engine/backend';
 import { BatchLoader } from '../../src/engine/batches';
 import { createResNet } from '../../src/engine/resnet';
 import { buildArchitecture } from '../../src/model/architecture';
 import { CheckpointStore } from '../../src/storage/checkpoints';
-import { configHash, parseRunConfig, type RunConfigInput } from '../../src/study/config';
+import { configHash, parseRunConfig, parseWith, syntheticDatasetSchema, type DatasetConfigInput, type RunConfigInput } from '../../src/study/config';
 import { parseRunResult } from '../../src/study/results';
 import { CHECKPOINT_SCHEMA, runKey, type SavedTensor } from '../../src/training/checkpoint';
 import { Rng } from '../../src/util/rng';
@@ -125,6 +127,35 @@ async function leaveResultWithoutModel(config: RunConfigInput, fromSeed: number,
     const result = await store.result(await keyOf(config, fromSeed));
     if (!result) throw new Error('no result to copy');
     await store.db.put('runResults', { runKey: await keyOf(config, seed), result: { ...result, seed }, savedAt: new Date().toISOString() });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * A generated dataset stored in the cache as an import stores it, so a run
+ * names it by its cache id and it can be deleted like any import. Generated
+ * rather than a CIFAR archive: at 32 px every step would take seconds on
+ * SwiftShader. Storing the same config again gives the same id.
+ */
+async function importGenerated(config: Extract<DatasetConfigInput, { kind: 'synthetic' }>): Promise<ImportedDataset['config']> {
+  const dataset = generateSynthetic(parseWith(syntheticDatasetSchema, config, 'generated dataset'));
+  return (await storeImport(dataset, {}, dataset.name)).config;
+}
+
+/**
+ * The run's result and trained model copied to another seed's key as they
+ * were stored before models kept their input (no `input`). Fails unless the
+ * run's own model kept it.
+ */
+async function leaveModelWithoutInput(config: RunConfigInput, fromSeed: number, seed: number): Promise<void> {
+  const store = await CheckpointStore.open();
+  try {
+    const from = await keyOf(config, fromSeed);
+    const result = await store.result(from);
+    const model = await store.trainedModel(from);
+    if (!result || !model?.input) throw new Error(`run ${from} has no stored result, or no model with its input`);
+    await store.complete(await keyOf(config, seed), { ...result, seed }, model.tensors);
   } finally {
     store.close();
   }
@@ -266,6 +297,9 @@ const exportHarness = {
   exportInNewWorker,
   leaveCheckpoint,
   leaveResultWithoutModel,
+  importGenerated,
+  deleteDataset,
+  leaveModelWithoutInput,
   compareExport,
 };
 

@@ -3,7 +3,8 @@
  * checkpoints on are exported from IndexedDB as model.json plus weights,
  * loaded back with tf.loadLayersModel (through browserFiles, as a user's two
  * files), and must compute what the engine computes: the same logits, to
- * float rounding, and the run's predictions.
+ * float rounding, and the run's predictions. A model is exported without its
+ * dataset, which may have been deleted since.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfigInput } from '../../src/study/config';
@@ -37,6 +38,9 @@ const resnet50: RunConfigInput = {
   training: { ...training, batchSize: 6, optimizer: { lr: 0.001, momentum: 0.9 } },
 };
 
+/** Stored in the cache as an import is, to be deleted from it; 8 px keeps the steps short on SwiftShader. */
+const cachedDataset = { kind: 'synthetic', size: 8, classes: 3, trainPerClass: 16, testPerClass: 8, seed: 7 } as const;
+
 const BUILT_IN_LAYERS = ['Activation', 'Add', 'BatchNormalization', 'Conv2D', 'Dense', 'DepthwiseConv2D', 'GlobalAveragePooling2D', 'InputLayer', 'MaxPooling2D', 'ReLU', 'ZeroPadding2D'];
 
 let session: HarnessSession;
@@ -52,6 +56,8 @@ function ok<T>(outcome: Outcome<T>): T {
   if (!outcome.ok) throw new Error(`${outcome.name}: ${outcome.message}`);
   return outcome.value;
 }
+const exportInNewWorker = (config: RunConfigInput, seed: number) =>
+  harness().evaluate(([c, s]) => window.exportHarness!.exportInNewWorker(c, s), [config, seed] as const);
 const compare = (config: RunConfigInput, seed: number, files: ExportedFiles, backend: 'webgpu' | 'cpu' = 'webgpu') =>
   harness().evaluate(([c, s, f, b]) => window.exportHarness!.compareExport(c, s, f, b), [config, seed, files, backend] as const);
 
@@ -102,23 +108,23 @@ describe('model export', () => {
   it('exports the same model from a new worker after a reload', async () => {
     await session.page.reload();
     await waitForHarness(session.page, READY);
-    const again = ok(await harness().evaluate((c) => window.exportHarness!.exportInNewWorker(c, 3), resnet20));
+    const again = ok(await exportInNewWorker(resnet20, 3));
     expect(again.modelJson).toBe(files.modelJson);
     expect(again.weightsBase64).toBe(files.weightsBase64);
   });
 
   it('says why a run cannot be exported: never run, unfinished, or finished before models were kept', async () => {
-    const never = await harness().evaluate((c) => window.exportHarness!.exportInNewWorker(c, 4), resnet20);
+    const never = await exportInNewWorker(resnet20, 4);
     expect(never).toMatchObject({ ok: false, name: 'ModelNotExportable' });
     expect(never.ok || never.message).toMatch(/has not finished in this browser: there is no stored result/);
 
     await harness().evaluate((c) => window.exportHarness!.leaveCheckpoint(c, 5, 3), resnet20);
-    const unfinished = await harness().evaluate((c) => window.exportHarness!.exportInNewWorker(c, 5), resnet20);
+    const unfinished = await exportInNewWorker(resnet20, 5);
     expect(unfinished).toMatchObject({ ok: false, name: 'ModelNotExportable' });
     expect(unfinished.ok || unfinished.message).toMatch(/has not finished: its checkpoint is at step 3/);
 
     await harness().evaluate((c) => window.exportHarness!.leaveResultWithoutModel(c, 3, 6), resnet20);
-    const old = await harness().evaluate((c) => window.exportHarness!.exportInNewWorker(c, 6), resnet20);
+    const old = await exportInNewWorker(resnet20, 6);
     expect(old).toMatchObject({ ok: false, name: 'ModelNotExportable' });
     expect(old.ok || old.message).toMatch(/finished before Classwise kept trained models/);
   });
@@ -139,5 +145,33 @@ describe('model export', () => {
     const comparison = await compare(resnet50, 0, run.files);
     expect(comparison.layerClasses).toEqual(expect.arrayContaining(['MaxPooling2D', 'ZeroPadding2D']));
     expectSameNetwork('resnet50 (imagenet stem)', comparison);
+  });
+
+  it('exports a model whose dataset was deleted from storage, and an older model only through its dataset', async () => {
+    const dataset = await harness().evaluate((d) => window.exportHarness!.importGenerated(d), cachedDataset);
+    const config: RunConfigInput = { model: { arch: 'resnet20', width: 0.25 }, dataset, training };
+    const run = await harness().evaluate((c) => window.exportHarness!.trainAndExport({ config: c, seed: 1, checkpointEverySteps: 2 }), config);
+    const normalization = (files: ExportedFiles) => (JSON.parse(files.modelJson) as { userDefinedMetadata: { normalization: unknown } }).userDefinedMetadata.normalization;
+
+    // A model stored without its input (as before it was kept) is exported
+    // through its dataset: the same normalisation, so the same weights file.
+    await harness().evaluate((c) => window.exportHarness!.leaveModelWithoutInput(c, 1, 2), config);
+    const older = ok(await exportInNewWorker(config, 2));
+    expect(older.weightsBase64).toBe(run.files.weightsBase64);
+    expect(normalization(older)).toEqual(normalization(run.files));
+
+    await harness().evaluate((id) => window.exportHarness!.deleteDataset(id), dataset.url);
+    const gone = ok(await exportInNewWorker(config, 1));
+    expect(gone.modelJson).toBe(run.files.modelJson);
+    expect(gone.weightsBase64).toBe(run.files.weightsBase64);
+    const olderGone = await exportInNewWorker(config, 2);
+    expect(olderGone.ok).toBe(false);
+    expect(olderGone.ok || olderGone.message).toMatch(/is not in this browser's storage; import it again/);
+
+    // Only the comparison with the engine needs the pixels back.
+    expect(await harness().evaluate((d) => window.exportHarness!.importGenerated(d), cachedDataset)).toEqual(dataset);
+    const comparison = await compare(config, 1, gone);
+    expect(comparison.metadata).toMatchObject({ inputShape: [8, 8, 3], classNames: ['pattern-0', 'pattern-1', 'pattern-2'] });
+    expectSameNetwork('resnet20 (dataset deleted)', comparison);
   });
 });
