@@ -18,7 +18,7 @@ const CHECKPOINT_EVERY_STEPS = 50;
 const IDLE_RETRY_MS = 30_000;
 const UPLOAD_ATTEMPTS = 5;
 
-export type ContributePhase = 'idle' | 'leasing' | 'training' | 'paused' | 'uploading' | 'waiting' | 'stopping' | 'stopped' | 'finished' | 'failed';
+export type ContributePhase = 'idle' | 'leasing' | 'training' | 'pausing' | 'paused' | 'uploading' | 'waiting' | 'stopping' | 'stopped' | 'finished' | 'failed';
 
 export interface ContributeBudget {
   /** Stop after this many units (null: no limit). */
@@ -124,7 +124,7 @@ export class Contributor {
   }
 
   get active(): boolean {
-    return ['leasing', 'training', 'paused', 'uploading', 'waiting', 'stopping'].includes(this.state.phase);
+    return ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(this.state.phase);
   }
 
   async listStudies(): Promise<void> {
@@ -172,14 +172,15 @@ export class Contributor {
     }
   }
 
+  /** The worker holds at its next step boundary: 'paused' shows once it says it holds, not while a step still runs. */
   pause(): void {
     if (this.state.phase !== 'training') return;
     void this.engine()?.pause();
-    this.set({ phase: 'paused' });
+    this.set({ phase: 'pausing' });
   }
 
   resume(): void {
-    if (this.state.phase !== 'paused') return;
+    if (this.state.phase !== 'pausing' && this.state.phase !== 'paused') return;
     void this.engine()?.resume();
     this.set({ phase: 'training' });
   }
@@ -287,6 +288,9 @@ export class Contributor {
         return this.set({ current: { ...current, stepsDone: event.step, resumedFrom: event.step } });
       case 'restored':
         return this.set({ current: { ...current, stepsDone: event.step, totalSteps: event.step } });
+      case 'paused':
+        if (this.state.phase === 'pausing') this.set({ phase: 'paused' });
+        return;
       default:
         return;
     }

@@ -10,6 +10,7 @@ const PHASE_TEXT: Record<ContributePhase, string> = {
   idle: 'not started',
   leasing: 'asking for a unit',
   training: 'training',
+  pausing: 'pausing…',
   paused: 'paused',
   uploading: 'uploading',
   waiting: 'waiting for a unit',
@@ -88,7 +89,7 @@ export class ContributePanel extends LitElement {
     if (!c) return nothing;
     const studies = c.studies ?? [];
     const chosen = this.studyId || studies[0]?.id || '';
-    const running = ['leasing', 'training', 'paused', 'uploading', 'waiting', 'stopping'].includes(c.phase);
+    const running = ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(c.phase);
     return html`<section aria-labelledby="contribute-heading">
       <header>
         <h2 id="contribute-heading">Contribute to a shared study <span class="phase" data-testid="contribute-phase">${PHASE_TEXT[c.phase]}</span></h2>
@@ -129,7 +130,7 @@ export class ContributePanel extends LitElement {
         <button data-testid="contribute-start" ?disabled=${!this.canStart || !chosen || running || !this.budgetValid()} @click=${() => this.start(chosen)}>
           Start contributing
         </button>
-        ${c.phase === 'paused'
+        ${c.phase === 'paused' || c.phase === 'pausing'
           ? html`<button data-testid="contribute-resume" @click=${() => sendIntent(this, { kind: 'resume-contributing' })}>Resume</button>`
           : html`<button data-testid="contribute-pause" ?disabled=${c.phase !== 'training'} @click=${() => sendIntent(this, { kind: 'pause-contributing' })}>Pause</button>`}
         <button data-testid="contribute-stop" ?disabled=${!running || c.phase === 'stopping'} @click=${() => sendIntent(this, { kind: 'stop-contributing' })}>Stop</button>

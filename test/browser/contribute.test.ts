@@ -153,7 +153,9 @@ describe('volunteers contributing to a shared study', () => {
     const unit = await byId('contribute-unit').textContent();
 
     await byId('contribute-pause').click();
-    await until(() => byId('contribute-phase').textContent(), (t) => t === 'paused', 5_000, 'paused');
+    // 'pausing…' until the worker reaches a step boundary and says it holds.
+    expect(await byId('contribute-phase').textContent()).toMatch(/^(pausing…|paused)$/);
+    await until(() => byId('contribute-phase').textContent(), (t) => t === 'paused', 30_000, 'the worker to hold');
     const held = await progress();
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await progress()).toBeLessThanOrEqual(held + 1);
