@@ -27,6 +27,8 @@ export interface WorkerRunReport {
   events: (RunEvent & { at: number })[];
   memoryBefore: number;
   memoryAfter: number;
+  /** When the script sent its resume (page clock, as the events' `at`); null without a pause. */
+  resumeSentAt: number | null;
 }
 
 export interface ControlScript {
@@ -43,6 +45,7 @@ async function runInWorker(request: RunRequest, script: ControlScript = {}, back
     const memoryBefore = (await engine.memory()).numTensors;
     const events: WorkerRunReport['events'] = [];
     let controlled = false;
+    let resumeSentAt: number | null = null;
     const onEvent = (event: RunEvent) => {
       events.push({ ...event, at: performance.now() });
       if (event.kind !== 'progress' || controlled) return;
@@ -50,7 +53,10 @@ async function runInWorker(request: RunRequest, script: ControlScript = {}, back
       if (script.cancel) void engine.cancel();
       if (script.pauseForMs !== undefined) {
         void engine.pause();
-        setTimeout(() => void engine.resume(), script.pauseForMs);
+        setTimeout(() => {
+          resumeSentAt = performance.now();
+          void engine.resume();
+        }, script.pauseForMs);
       }
     };
     let result: unknown = null;
@@ -60,7 +66,7 @@ async function runInWorker(request: RunRequest, script: ControlScript = {}, back
     } catch (e) {
       error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
-    return { backend: report, result, error, events, memoryBefore, memoryAfter: (await engine.memory()).numTensors };
+    return { backend: report, result, error, events, memoryBefore, memoryAfter: (await engine.memory()).numTensors, resumeSentAt };
   } finally {
     terminate();
   }

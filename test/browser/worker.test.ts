@@ -96,11 +96,21 @@ describe('run control', () => {
     const report = await run(short, 1, { pauseForMs: pauseMs });
     expect(report.error).toBeNull();
     const paused = report.events.find((e) => e.kind === 'paused');
-    expect(paused).toBeDefined();
-    const firstProgress = report.events.find((e) => e.kind === 'progress')!;
-    const next = report.events.find((e) => e.kind === 'progress' && e.at > firstProgress.at)!;
-    // Nothing trains while paused: the next group of losses comes after the pause.
-    expect(next.at - firstProgress.at).toBeGreaterThanOrEqual(pauseMs - 50);
+    if (paused?.kind !== 'paused') throw new Error('the worker never said it paused');
+    const firstProgress = report.events.find((e) => e.kind === 'progress');
+    if (firstProgress?.kind !== 'progress') throw new Error('no progress before the pause');
+    // The pause, sent on the first group's progress, holds at a step boundary no later than the next group's end
+    // (losses are read two at a time; how far the worker got before the message arrived depends on the page's load).
+    expect(paused.step).toBeGreaterThan(firstProgress.step);
+    expect(paused.step).toBeLessThanOrEqual(firstProgress.step + 1 + 2);
+    const resumeSentAt = report.resumeSentAt!;
+    expect(resumeSentAt - firstProgress.at).toBeGreaterThanOrEqual(pauseMs - 5);
+    expect(paused.at).toBeLessThan(resumeSentAt);
+    // Nothing trains while paused: the next group of losses comes after the resume.
+    const next = report.events.find((e) => e.kind === 'progress' && e.at > paused.at);
+    if (next?.kind !== 'progress') throw new Error('no progress after the pause');
+    expect(next.at).toBeGreaterThanOrEqual(resumeSentAt);
+    expect(next.step).toBeGreaterThanOrEqual(paused.step);
     const result = await parseRunResult(report.result);
     expect(result.history).toHaveLength(8);
   });
