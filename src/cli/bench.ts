@@ -20,9 +20,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ARCHS: Arch[] = ['resnet20', 'resnet18', 'resnet50'];
 
 /**
- * The default suite, cheapest first, sized so that it ends in about 10 min on
- * SwiftShader on 2 cores: ResNet-20 at CIFAR size, ResNet-18/50 at 64 px with
- * batch 8 and at 224 px with batch 1, one timed step each after a warm-up.
+ * The default suite, cheapest first: ResNet-20 at CIFAR size, ResNet-18/50 at
+ * 64 px with batch 8 and at 224 px with batch 1, one timed step each after a
+ * warm-up (two for ResNet-20). With the stock-kernel comparison, the profile,
+ * the kernel cases, WebGL, and the CPU backend over budget, it took 18 min on
+ * SwiftShader on 2 cores.
  */
 const DEFAULT_MODELS: ModelCase[] = [
   { arch: 'resnet20', size: 32, batch: 32, steps: 2 },
