@@ -19,7 +19,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          // The CLI tests start `npx tsx` (about 3 s each here) while Chromium trains beside them on CI's 2 cores:
+          // vitest's 5 s default fails them on load alone.
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,
