@@ -20,6 +20,11 @@ const UPLOAD_ATTEMPTS = 5;
 
 export type ContributePhase = 'idle' | 'leasing' | 'training' | 'pausing' | 'paused' | 'uploading' | 'waiting' | 'stopping' | 'stopped' | 'finished' | 'failed';
 
+/** The phases in which a contribution is under way: it holds the GPU, and Start is not offered. */
+export function isContributing(phase: ContributePhase): boolean {
+  return ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(phase);
+}
+
 export interface ContributeBudget {
   /** Stop after this many units (null: no limit). */
   units: number | null;
@@ -124,7 +129,7 @@ export class Contributor {
   }
 
   get active(): boolean {
-    return ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(this.state.phase);
+    return isContributing(this.state.phase);
   }
 
   async listStudies(): Promise<void> {

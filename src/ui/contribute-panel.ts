@@ -1,7 +1,7 @@
 /** Contribute mode: pick a shared study, say how much to give, and watch what trains on this GPU. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { ContributePhase, ContributeState } from '../app/contributor';
+import { isContributing, type ContributePhase, type ContributeState } from '../app/contributor';
 import { num, percent, seconds } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
@@ -89,7 +89,7 @@ export class ContributePanel extends LitElement {
     if (!c) return nothing;
     const studies = c.studies ?? [];
     const chosen = this.studyId || studies[0]?.id || '';
-    const running = ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(c.phase);
+    const running = isContributing(c.phase);
     return html`<section aria-labelledby="contribute-heading">
       <header>
         <h2 id="contribute-heading">Contribute to a shared study <span class="phase" data-testid="contribute-phase">${PHASE_TEXT[c.phase]}</span></h2>
