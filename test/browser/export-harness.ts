@@ -20,17 +20,7 @@ import { configHash, parseRunConfig, parseWith, syntheticDatasetSchema, type Dat
 import { parseRunResult } from '../../src/study/results';
 import { CHECKPOINT_SCHEMA, runKey, type SavedTensor } from '../../src/training/checkpoint';
 import { Rng } from '../../src/util/rng';
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
-
-async function attempt<T>(body: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await body() };
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { ok: false, name: String(name), message: String(message) };
-  }
-}
+import { attempt, type Outcome } from './outcome';
 
 /** The exported files as plain data: page.evaluate carries no ArrayBuffers, so the weights go as base64. */
 export interface ExportedFiles {

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfigInput } from '../../src/study/config';
 import { parseRunResult } from '../../src/study/results';
-import type { Comparison, ExportedFiles, Outcome } from './export-harness';
+import type { Comparison, ExportedFiles } from './export-harness';
+import { ok } from './outcome';
 import { openHarness, waitForHarness, type HarnessSession } from './session';
 
 const PAGE = 'test/browser/export-harness.html';
@@ -52,10 +53,6 @@ afterAll(async () => {
 });
 
 const harness = () => session.page;
-function ok<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`${outcome.name}: ${outcome.message}`);
-  return outcome.value;
-}
 const exportInNewWorker = (config: RunConfigInput, seed: number) =>
   harness().evaluate(([c, s]) => window.exportHarness!.exportInNewWorker(c, s), [config, seed] as const);
 const compare = (config: RunConfigInput, seed: number, files: ExportedFiles, backend: 'webgpu' | 'cpu' = 'webgpu') =>

@@ -19,17 +19,7 @@ import {
   type FetchProgress,
   type ShardRef,
 } from '../../src/storage';
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
-
-async function attempt<T>(body: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await body() };
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { ok: false, name: String(name), message: String(message) };
-  }
-}
+import { attempt, type Outcome } from './outcome';
 
 let connection: ClasswiseDb | undefined;
 async function db(): Promise<ClasswiseDb> {

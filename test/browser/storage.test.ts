@@ -9,7 +9,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CDPSession } from 'playwright-core';
-import type { CheckpointSpec, LoadReport, Outcome } from './storage-harness';
+import type { CheckpointSpec, LoadReport } from './storage-harness';
+import { ok, type Outcome } from './outcome';
 import { openHarness, waitForHarness, type HarnessSession } from './session';
 
 const PAGE = 'test/browser/storage-harness.html';
@@ -79,10 +80,6 @@ async function stored() {
 }
 async function datasets() {
   return session.page.evaluate(() => window.storageHarness!.listDatasets());
-}
-function ok<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`${outcome.name}: ${outcome.message}`);
-  return outcome.value;
 }
 
 beforeAll(async () => {
