@@ -59,15 +59,6 @@ export class ContributePanel extends LitElement {
       .controls a {
         margin-left: auto;
       }
-      .phase {
-        font-size: 0.8rem;
-        text-transform: uppercase;
-        letter-spacing: 0.04em;
-        padding: 0.1rem 0.5rem;
-        border-radius: 999px;
-        background: #eef0f4;
-        margin-left: 0.5rem;
-      }
     `,
   ];
 

@@ -30,17 +30,6 @@ export class RunMonitor extends LitElement {
         display: flex;
         gap: 0.4rem;
       }
-      .phase {
-        font-size: 0.8rem;
-        text-transform: uppercase;
-        letter-spacing: 0.04em;
-        padding: 0.1rem 0.5rem;
-        border-radius: 999px;
-        background: #eef0f4;
-        color: #3b4456;
-        margin-left: 0.5rem;
-        vertical-align: 0.15em;
-      }
       .phase.running {
         background: #e3f4e8;
         color: #1b6b3a;

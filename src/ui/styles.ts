@@ -28,6 +28,18 @@ export const panelStyles = css`
   section > header h2 {
     margin: 0;
   }
+  /* The phase pill beside a panel's title; a panel colours the phases it has. */
+  .phase {
+    font-size: 0.8rem;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    padding: 0.1rem 0.5rem;
+    border-radius: 999px;
+    background: #eef0f4;
+    color: #3b4456;
+    margin-left: 0.5rem;
+    vertical-align: 0.15em;
+  }
   h3 {
     font-size: 0.95rem;
     margin: 1rem 0 0.5rem;
