@@ -87,10 +87,11 @@ async function engine(c: ModelCase, budgetMs: number): Promise<Measured<EngineTi
 }
 
 function modelAndBatch(c: ModelCase) {
-  const spec = buildArchitecture({ arch: c.arch, width: 1, stem: 'auto' } as RunConfig['model'], [c.size, c.size, 3], classesFor(c));
+  const classes = classesFor(c);
+  const spec = buildArchitecture({ arch: c.arch, width: 1, stem: 'auto' } as RunConfig['model'], [c.size, c.size, 3], classes);
   const net = createResNet(spec, Rng.fromSeed(0, 'init'));
   const x = tf.randomNormal([c.batch, c.size, c.size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % classesFor(c)), 'int32');
+  const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % classes), 'int32');
   return { net, x, labels, mode: { training: true, bnMomentum: 0.1 } };
 }
 
