@@ -48,11 +48,25 @@ async function computeIdentity(dataset: Dataset): Promise<DatasetIdentity> {
   return { name: dataset.name, classNames: dataset.classNames, testCount: test.count, contentHash };
 }
 
+export interface ChannelStatistics {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+/** A dataset's pixels never change once loaded, so one pass over its training split serves every loader and the run's stored model. */
+const statistics = new WeakMap<Dataset, ChannelStatistics>();
+
 /**
  * Per-channel mean and standard deviation of the training pixels in [0, 1],
  * the normalisation torchvision recipes apply after augmentation.
  */
-export function channelStatistics(dataset: Dataset): { mean: number[]; std: number[] } {
+export function channelStatistics(dataset: Dataset): ChannelStatistics {
+  let known = statistics.get(dataset);
+  if (!known) statistics.set(dataset, (known = computeChannelStatistics(dataset)));
+  return known;
+}
+
+function computeChannelStatistics(dataset: Dataset): ChannelStatistics {
   const channels = dataset.shape[2];
   const sum = new Float64Array(channels);
   const sumSq = new Float64Array(channels);

@@ -15,6 +15,7 @@
  * set's statistics. It outputs logits (no softmax), in class order.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ChannelStatistics } from '../data/dataset';
 import type { ArchitectureSpec, BatchNormSpec, ConvSpec } from '../model/architecture';
 import type { SavedTensor } from '../training/checkpoint';
 import { BN_EPSILON } from './layers';
@@ -57,7 +58,7 @@ export interface ExportRun {
   configHash: string;
   seed: number;
   dataset: string;
-  normalization: { mean: number[]; std: number[] };
+  normalization: ChannelStatistics;
 }
 
 export interface ExportedFile {

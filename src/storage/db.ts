@@ -27,6 +27,7 @@
  * ```
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { ChannelStatistics } from '../data/dataset';
 import type { RunResult } from '../study/results';
 import type { Checkpoint, SavedTensor } from '../training/checkpoint';
 import { describeError, StorageUnavailableError } from './errors';
@@ -79,7 +80,7 @@ export interface RunResultRecord {
 export interface ModelInput {
   /** `[height, width, channels]`. */
   shape: [number, number, number];
-  normalization: { mean: number[]; std: number[] };
+  normalization: ChannelStatistics;
 }
 
 /**
