@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { cropBoxes } from '../augment/crop';
-import { generateSynthetic } from '../data/synthetic';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
 import { installKernels, type CustomKernelName } from '../engine/kernels';
@@ -16,32 +15,11 @@ import { Sgd, trainStep } from '../engine/optimizer';
 import { createResNet } from '../engine/resnet';
 import { train } from '../engine/train';
 import { buildArchitecture } from '../model/architecture';
-import { parseRunConfig, type RunConfig } from '../study/config';
+import type { RunConfig } from '../study/config';
 import { RunControl } from '../training/control';
 import { Rng } from '../util/rng';
 import { timeBatches } from './batch-timing';
-import { classesFor, type Breakdown, type EngineTiming, type Measured, type ModelCase, type PipelineTiming, type StepTiming } from './training';
-
-function runConfig(c: ModelCase): RunConfig {
-  // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
-  const classes = classesFor(c);
-  return parseRunConfig({
-    model: { arch: c.arch },
-    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
-    augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
-    training: {
-      epochs: 1,
-      batchSize: c.batch,
-      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
-      lossReadEvery: c.steps,
-    },
-  });
-}
-
-function synthetic(config: RunConfig) {
-  if (config.dataset.kind !== 'synthetic') throw new Error('the bench trains on generated data');
-  return generateSynthetic(config.dataset);
-}
+import { classesFor, runConfig, synthetic, type Breakdown, type EngineTiming, type Measured, type ModelCase, type PipelineTiming, type StepTiming } from './training';
 
 const gpuBytes = (): number | null => {
   const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };

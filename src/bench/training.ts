@@ -2,7 +2,9 @@
  * What the training bench measures and reports: pure types and the plan,
  * shared by the page, its worker and the CLI.
  */
+import { generateSynthetic } from '../data/synthetic';
 import type { CustomKernelName } from '../engine/kernels';
+import { parseRunConfig, type RunConfig } from '../study/config';
 
 export type Arch = 'resnet20' | 'resnet18' | 'resnet50';
 
@@ -26,6 +28,28 @@ export function classesFor(c: ModelCase): number {
   let classes = 10;
   while (images % classes !== 0) classes--;
   return classes;
+}
+
+/** The run config a case trains: generated data for exactly two groups of `steps` steps, crop and flip, SGD with momentum and weight decay. */
+export function runConfig(c: ModelCase): RunConfig {
+  // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
+  const classes = classesFor(c);
+  return parseRunConfig({
+    model: { arch: c.arch },
+    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
+    augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
+    training: {
+      epochs: 1,
+      batchSize: c.batch,
+      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+      lossReadEvery: c.steps,
+    },
+  });
+}
+
+export function synthetic(config: RunConfig) {
+  if (config.dataset.kind !== 'synthetic') throw new Error('the bench trains on generated data');
+  return generateSynthetic(config.dataset);
 }
 
 export type Measured<T> = ({ status: 'ok' } & T) | { status: 'skipped' | 'failed'; reason: string };

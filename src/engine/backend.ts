@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { installKernels } from './kernels';
+import { installKernels, setFusions } from './kernels';
 
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -34,7 +34,10 @@ export async function selectBackend(requested: BackendName = 'webgpu'): Promise<
     const reason = await tryBackend(backend);
     if (reason === null) {
       // The faster custom kernels (src/engine/kernels) replace stock ones in tfjs's registry.
-      if (backend === 'webgpu') installKernels();
+      if (backend === 'webgpu') {
+        installKernels();
+        setFusions(true);
+      }
       return {
         backend,
         requested,

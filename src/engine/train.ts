@@ -144,10 +144,7 @@ export async function train(
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
         const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
-        const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes);
-        const mode = { training: true, bnMomentum: training.bnMomentum };
-        const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
-        tf.dispose([batch.x, batch.labels]);
+        const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes, lr, training.bnMomentum);
         pending.push({ loss, step, epoch, lr });
         step++;
         if (pending.length >= training.lossReadEvery) await flushLosses();
@@ -175,6 +172,19 @@ export async function train(
     sgd.dispose();
     net.dispose();
   }
+}
+
+/**
+ * One training step on the batch of `split` at `indices`, cropped to `boxes`:
+ * assembled and augmented on the GPU, forward, backward, SGD. Returns the
+ * loss, still on the GPU.
+ */
+export function stepOnBatch(net: ResNet, sgd: Sgd, loader: BatchLoader, split: Dataset['train'], indices: ArrayLike<number>, boxes: Float32Array | null, lr: number, bnMomentum: number): tf.Scalar {
+  const batch = loader.batch(split, indices, boxes);
+  const mode = { training: true, bnMomentum };
+  const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
+  tf.dispose([batch.x, batch.labels]);
+  return loss;
 }
 
 export interface EvaluationOutcome {
