@@ -67,8 +67,8 @@ async function inputFromDataset(config: RunConfig, key: string, result: RunResul
 }
 
 const engine: EngineApi = {
-  async init(requested) {
-    backend = await selectBackend(requested);
+  async init(requested, kernels) {
+    backend = await selectBackend(requested, kernels);
     return backend;
   },
 
@@ -103,7 +103,7 @@ const engine: EngineApi = {
         onEvent({ kind: 'restored', step: finished.steps });
         return await parseRunResult(finished);
       }
-      const { weights, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
+      const { weights, kernels, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
       const result = await parseRunResult({
         config,
         configHash: hash,
@@ -114,6 +114,7 @@ const engine: EngineApi = {
           fallbacks: backend.fallbacks,
           browser: backend.userAgent,
           tfjsVersion: backend.tfjsVersion,
+          ...(kernels ? { kernels } : {}),
         },
         dataset: await datasetIdentity(dataset),
         ...outcome,

@@ -5,6 +5,7 @@
  * file would get wrong.
  */
 import { z } from 'zod';
+import { CUSTOM_KERNELS } from '../engine/kernels/names';
 import { configHash, ConfigError, parseWith, runConfigSchema } from './config';
 import { studySpecSchema } from './study';
 
@@ -37,6 +38,16 @@ export const environmentSchema = z.strictObject({
   fallbacks: z.array(z.strictObject({ backend: z.string(), reason: z.string() })),
   browser: z.string(),
   tfjsVersion: z.string(),
+  /** The WebGPU kernels the run used (absent in older files and off WebGPU). */
+  kernels: z
+    .strictObject({
+      policy: z.enum(['auto', 'custom', 'stock']),
+      custom: z.array(z.enum(CUSTOM_KERNELS)),
+      fusions: z.boolean(),
+      tuningKey: z.string().nullable(),
+      timings: z.array(z.strictObject({ kernel: z.enum(CUSTOM_KERNELS), stockMs: z.number().nonnegative(), customMs: z.number().nonnegative(), cases: z.number().int().positive() })),
+    })
+    .optional(),
 });
 
 export const datasetIdentitySchema = z.strictObject({
