@@ -66,7 +66,7 @@ async function inputFromDataset(config: RunConfig, key: string, result: RunResul
   return modelInput(dataset);
 }
 
-const engine: EngineApi = {
+export const engine: EngineApi = {
   async init(requested, kernels) {
     backend = await selectBackend(requested, kernels);
     return backend;
@@ -200,4 +200,5 @@ const engine: EngineApi = {
   },
 };
 
-expose(engine);
+// In a worker, the page's; in Node (src/runtime/node-engine.ts) the same object is called in-process.
+if (typeof WorkerGlobalScope !== 'undefined') expose(engine);

@@ -14,26 +14,9 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
-export const DAWN_BACKENDS = ['vulkan', 'opengles', 'null'] as const;
-export type DawnBackend = (typeof DAWN_BACKENDS)[number];
-/** What `auto` tries, in order: the backends that compute. */
-export const DAWN_AUTO: readonly DawnBackend[] = ['vulkan', 'opengles'];
+import { DAWN_AUTO, DawnUnavailable, type DawnBackend } from './options';
 
-export class DawnUnavailable extends Error {
-  constructor(readonly attempts: { backend: DawnBackend; reason: string }[]) {
-    super(
-      `no WebGPU adapter could be had from Dawn for Node:\n${attempts.map((a) => `  ${a.backend}: ${a.reason}`).join('\n')}\n` +
-        'Vulkan needs a GPU driver or Mesa 25 lavapipe (Debian 12: mesa-vulkan-drivers from bookworm-backports); OpenGL ES needs Mesa EGL (libegl-mesa0, libgl1-mesa-dri). ' +
-        'Or run in the browser instead: --runtime browser.',
-    );
-    this.name = 'DawnUnavailable';
-  }
-}
-
-export function parseDawnBackend(value: string): DawnBackend | 'auto' {
-  if (value === 'auto' || (DAWN_BACKENDS as readonly string[]).includes(value)) return value as DawnBackend | 'auto';
-  throw new Error(`unknown --dawn-backend "${value}"; use one of auto, ${DAWN_BACKENDS.join(', ')}`);
-}
+export { DAWN_AUTO, DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, type DawnBackend } from './options';
 
 export interface DawnRuntime {
   backend: DawnBackend;
