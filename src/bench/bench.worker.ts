@@ -9,7 +9,9 @@ import { expose } from 'comlink';
 import { cropBoxes } from '../augment/crop';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
-import { installKernels, type CustomKernelName } from '../engine/kernels';
+import type { KernelPolicy } from '../engine/kernels/names';
+import { setKernelPolicy } from '../engine/kernels/policy';
+import { useKernels } from './host';
 import { crossEntropy } from '../engine/layers';
 import { Sgd, trainStep } from '../engine/optimizer';
 import { createResNet } from '../engine/resnet';
@@ -160,12 +162,14 @@ async function profile(c: ModelCase): Promise<Breakdown> {
 }
 
 const api = {
-  async init(backend: BackendName): Promise<BackendReport> {
-    return selectBackend(backend);
+  async init(backend: BackendName, policy: KernelPolicy = 'custom'): Promise<BackendReport> {
+    return selectBackend(backend, policy);
   },
-  /** Custom kernels on (the given ones) or off; WebGPU only. */
-  kernels(names: CustomKernelName[] | undefined, on: boolean): void {
-    if (tf.getBackend() === 'webgpu') installKernels(on ? names : []);
+  /** The kernel policy for what runs next (WebGPU only): the engine loop applies it when it starts, the profile and the bare loop at once. */
+  async kernels(policy: KernelPolicy): Promise<void> {
+    if (tf.getBackend() !== 'webgpu') return;
+    setKernelPolicy(policy);
+    if (policy !== 'auto') useKernels(policy);
   },
   engine,
   bare,

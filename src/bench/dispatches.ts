@@ -6,13 +6,14 @@
  * are globals: a browser page or worker, and Node after Dawn's are installed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { rawProgramName } from '../engine/kernels/raw';
 
 export interface DispatchCount {
   dispatches: number;
   /** queue.writeBuffer calls: uniform blocks and small uploads. */
   writes: number;
   submits: number;
-  /** Dispatches by tfjs kernel name, most first; `(outside a kernel)` for direct dispatches (the fused SGD). */
+  /** Dispatches by tfjs kernel name, most first; a raw program's name (SgdUpdate) for a dispatch outside any kernel. */
   byKernel: { kernel: string; dispatches: number }[];
 }
 
@@ -39,7 +40,7 @@ export async function countDispatches<T>(work: () => Promise<T> | T): Promise<{ 
   };
   pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
     dispatches++;
-    const kernel = stack[stack.length - 1] ?? OUTSIDE;
+    const kernel = stack[stack.length - 1] ?? rawProgramName() ?? OUTSIDE;
     byKernel.set(kernel, (byKernel.get(kernel) ?? 0) + 1);
     return original.dispatch.apply(this, args);
   };

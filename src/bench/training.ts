@@ -3,7 +3,7 @@
  * shared by the page, its worker and the CLI.
  */
 import { generateSynthetic } from '../data/synthetic';
-import type { CustomKernelName } from '../engine/kernels';
+import type { KernelPolicy } from '../engine/kernels/names';
 import { parseRunConfig, type RunConfig } from '../study/config';
 
 export type Arch = 'resnet20' | 'resnet18' | 'resnet50';
@@ -100,7 +100,7 @@ export interface TrainingRow {
   arch: Arch;
   size: number;
   batch: number;
-  /** `custom`: src/engine/kernels installed; `stock`: tfjs's own kernels; `n/a` off WebGPU. */
+  /** `custom`: src/engine/kernels and the fusions (or the autotuner's choice, with --kernels auto); `stock`: tfjs's own kernels; `n/a` off WebGPU. */
   kernels: 'custom' | 'stock' | 'n/a';
   engine: Measured<EngineTiming>;
   /** A bare tfjs loop on the same model: tf.train.momentum's minimize on one fixed, pre-uploaded batch. */
@@ -121,12 +121,54 @@ export interface BenchPlan {
   profile: ModelCase | null;
   /** Skip a case when its warm-up says it would take longer than this. */
   budgetSec: number;
-  /** Which custom kernels are on when they are on. */
-  kernels?: CustomKernelName[];
+  /** The kernel policy the engine-loop rows train with (`--kernels`); the comparison rows force custom and stock. */
+  policy?: KernelPolicy;
+}
+
+/** The four figures of each model from the null backend's run. */
+export function caseFigures(models: ModelCase[], host: DawnFigures | null): CaseFigures[] {
+  return models.map((m) => {
+    const found = host && 'cases' in host ? host.cases.find((c) => c.model.arch === m.arch && c.model.size === m.size && c.model.batch === m.batch) : undefined;
+    const custom = found?.custom.status === 'ok' ? found.custom : null;
+    const stock = found?.stock.status === 'ok' ? found.stock : null;
+    return {
+      arch: m.arch,
+      size: m.size,
+      batch: m.batch,
+      dispatchesPerStep: custom?.dispatchesPerStep ?? null,
+      stockDispatchesPerStep: stock?.dispatchesPerStep ?? null,
+      hostMsPerStep: custom?.msPerStep ?? null,
+      stockHostMsPerStep: stock?.msPerStep ?? null,
+      byKernel: custom?.byKernel ?? [],
+      stockByKernel: stock?.byKernel ?? [],
+    };
+  });
+}
+
+/** A Dawn backend's figures (src/bench/dawn.ts), or why it gave none. */
+export type DawnFigures = import('./dawn').DawnBench | { backend: string; unavailable: string };
+
+/**
+ * One model's machine-independent figures, with the custom kernels and
+ * fusions and with stock tfjs, from the same run: dispatches per training
+ * step (counted) and host milliseconds per step on Dawn's null backend.
+ */
+export interface CaseFigures {
+  arch: Arch;
+  size: number;
+  batch: number;
+  dispatchesPerStep: number | null;
+  stockDispatchesPerStep: number | null;
+  hostMsPerStep: number | null;
+  stockHostMsPerStep: number | null;
+  byKernel: { kernel: string; dispatches: number }[];
+  stockByKernel: { kernel: string; dispatches: number }[];
 }
 
 export interface BenchReport {
-  schema: 'classwise.bench/1';
+  schema: 'classwise.bench/2';
+  /** Where the training and kernel tables ran: Chromium's WebGPU, or Dawn's in Node (then those tables are empty and `dawn` has the adapters). */
+  runtime: 'browser' | 'node';
   date: string;
   userAgent: string;
   tfjsVersion: string;
@@ -138,5 +180,13 @@ export interface BenchReport {
   breakdown: { model: ModelCase; stock: Breakdown; custom: Breakdown } | null;
   /** Each custom kernel against its stock kernel on the same inputs, alternating, in this run. */
   kernels: import('./kernels').KernelTiming[];
+  /** Dawn's null backend: the host figures; null when not measured (--no-host). */
+  host: DawnFigures | null;
+  /** The Dawn backends that compute (node runtime). */
+  dawn: DawnFigures[];
+  /** Per model, the four figures and the dispatches by kernel. */
+  cases: CaseFigures[];
+  /** The machine's load average (1, 5, 15 min) before and after: host times on a loaded machine are too high. */
+  load: { before: number[]; after: number[] } | null;
   wallSec: number;
 }

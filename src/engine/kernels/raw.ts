@@ -55,6 +55,13 @@ interface Internals {
   getQueryTime(): Promise<number>;
 }
 
+let recording: string | null = null;
+
+/** The raw program being recorded, for the dispatch counter (src/bench/dispatches.ts) to name a dispatch no tfjs kernel made. */
+export function rawProgramName(): string | null {
+  return recording;
+}
+
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
 function shaderOf(program: RawProgram): string {
@@ -112,7 +119,12 @@ export function runRaw(backend: WebGPUBackend, program: RawProgram, tensors: tf.
   const pass = b.computePassEncoder!;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  recording = program.name;
+  try {
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  } finally {
+    recording = null;
+  }
   b.dispatchCountInPass++;
   // A tensor read back keeps its values on the CPU and tfjs serves later reads
   // (and small ops) from them: what was written in place must be read again.
