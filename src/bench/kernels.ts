@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { installedKernels, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
 import { caseName, type KernelCase } from './kernel-cases';
+import { compareFusions, type FusionAgreement } from './fusions';
 import { inputsOf, runCase, timeKernel, type KernelTiming } from '../engine/kernels/timing';
 
 export type { KernelTiming };
@@ -99,7 +100,13 @@ async function timeAll(cases: KernelCase[], reps = 3, flags: Record<string, bool
   }
 }
 
-export const kernelBench = { compareAll, timeAll };
+/** The fused BatchNorm and SGD against the composite ops (src/bench/fusions.ts), on this page's device. */
+async function compareFusedOps(): Promise<FusionAgreement[]> {
+  await selectBackend('webgpu');
+  return compareFusions();
+}
+
+export const kernelBench = { compareAll, timeAll, compareFusedOps };
 
 declare global {
   interface Window {

@@ -97,14 +97,8 @@ function usage<T>(parse: () => T): T {
 
 /** The engine in this process on Dawn's WebGPU: the same study runner as the page's, over the same EngineApi. */
 async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<ResultsFile> {
-  let node: NodeEngine;
-  try {
-    const { startNodeEngine } = await import('../runtime/node-engine');
-    node = await startNodeEngine(dawnBackend, kernels);
-  } catch (error) {
-    if (error instanceof DawnUnavailable) throw new UsageError(error.message);
-    throw error;
-  }
+  const { startNodeEngine } = await import('../runtime/node-engine');
+  const node: NodeEngine = await startNodeEngine(dawnBackend, kernels);
   try {
     const report = (event: StudyEvent) => console.log(describe(event));
     report({ kind: 'backend', report: node.report });
@@ -186,6 +180,10 @@ function percent(x: number): string {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof Error && error.name === DawnUnavailable.name) {
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     console.error(`error: ${error.message}\n\n${USAGE}`);
     process.exit(2);

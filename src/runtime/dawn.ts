@@ -47,7 +47,7 @@ function diagnose(backend: DawnBackend): string {
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: process.env, cwd: process.cwd() });
   const text = `${child.stdout ?? ''}\n${child.stderr ?? ''}`
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => l.trim().replace(/^Warning: /, ''))
     .filter((l) => l && !l.startsWith('at ') && !l.includes('NO ADAPTER') && !l.startsWith('- While'));
   return text.length ? text.slice(0, 3).join(' / ') : 'Dawn returned no adapter and gave no reason';
 }
