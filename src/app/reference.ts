@@ -4,7 +4,7 @@
  * through the engine's reference runner (src/engine/reference/run.ts).
  */
 import { selectBackend, type BackendName } from '../engine/backend';
-import { installedKernels, installKernels, DEFAULT_KERNELS } from '../engine/kernels';
+import { DEFAULT_KERNELS, installedKernels, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
 import { parseCase } from '../engine/reference/fixture';
 import { runReferenceCase, type CaseReport } from '../engine/reference/run';
 
@@ -22,6 +22,8 @@ export interface ReferencePage {
   start(backend: BackendName, kernels: KernelSet): Promise<ReferenceEnvironment>;
   /** One case of a reference file, as JSON text (the case's index for messages). */
   runCase(caseJson: string, index: number): Promise<CaseReport>;
+  /** How often each custom kernel ran its own code or handed the call to tfjs's, since the last reset. */
+  kernelCalls(reset: boolean): Partial<Record<CustomKernelName, { custom: number; stock: number }>>;
 }
 
 declare global {
@@ -42,4 +44,5 @@ window.classwiseReference = {
     };
   },
   runCase: (caseJson, index) => runReferenceCase(parseCase(JSON.parse(caseJson), index)),
+  kernelCalls: (reset) => kernelCalls(reset),
 };
