@@ -7,6 +7,8 @@
  *   running statistic and the eval logits within 10× PyTorch float32's own
  *   error (or under 1e-5); every crop pixel within 0.01 of torchvision's;
  * - torch-sgd-reference.json (the micro-net): every value within 1e-4.
+ * Then the micro-net on WebGL, whose packed binary ops once broke BatchNorm's
+ * gradients from the second step on (src/engine/backend.ts).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +56,16 @@ describe.each<KernelSet>(['custom', 'stock'])('with the %s kernels', (kernels) =
     for (const name of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Multiply', 'Sum'] as const) {
       expect(calls[name]?.custom ?? 0, name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('on WebGL', () => {
+  it.each(cases.filter((c) => c.label.startsWith('torch-sgd')).map((c) => [c.label, c] as const))('%s', async (_label, c) => {
+    const environment = await session.page.evaluate(() => window.classwiseReference!.start('webgl', 'stock'));
+    expect(environment.backend).toBe('webgl');
+    const report = await session.page.evaluate(([json, index]) => window.classwiseReference!.runCase(json, index), [c.json, c.index] as const);
+    const lines = formatCaseReport(report).join('\n');
+    console.log(`[webgl] ${lines}`);
+    expect(report.ok, lines).toBe(true);
   });
 });
