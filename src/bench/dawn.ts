@@ -18,7 +18,7 @@ import { createResNet } from '../engine/resnet';
 import { stepOnBatch } from '../engine/train';
 import { buildArchitecture } from '../model/architecture';
 import { Rng } from '../util/rng';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 
 export interface DawnCase {
   model: ModelCase;
@@ -46,7 +46,7 @@ async function kernelMs(c: ModelCase, mode: KernelMode): Promise<number> {
   const loader = new BatchLoader(dataset, c.batch);
   const rng = Rng.fromSeed(0, 'augment');
   const indices = Array.from({ length: c.batch }, (_, k) => k);
-  const step = () => stepOnBatch(net, sgd, loader, dataset.train, indices, cropBoxes(rng, config.augmentation, c.batch, c.size, c.size), 0.05, 0.1);
+  const step = () => stepOnBatch(net, sgd, loader, dataset.train, indices, cropResampling(rng, config.augmentation, c.batch, c.size, c.size), 0.05, 0.1);
   useKernels(mode);
   try {
     const warm = step();

@@ -7,7 +7,7 @@
  * stock tfjs, in the same process.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import { BatchLoader } from '../engine/batches';
 import { DEFAULT_KERNELS, installKernels, setFusions, type CustomKernelName } from '../engine/kernels';
 import { Sgd } from '../engine/optimizer';
@@ -50,7 +50,7 @@ export async function hostStep(c: ModelCase, mode: KernelMode, steps: number, cu
   let i = 0;
   const step = () => {
     const b = i++ % stepsPerEpoch;
-    const boxes = cropBoxes(rng, augmentation, c.batch, c.size, c.size);
+    const boxes = cropResampling(rng, augmentation, c.batch, c.size, c.size);
     return stepOnBatch(net, sgd, loader, dataset.train, Array.from({ length: c.batch }, (_, k) => b * c.batch + k), boxes, training.optimizer.lr, training.bnMomentum);
   };
   useKernels(mode, custom);

@@ -48,6 +48,9 @@ export async function selectBackend(requested: BackendName = 'webgpu', policy?: 
         setFusions(choice.fusions);
         setTuningAdapter(adapter);
       }
+      // tfjs-webgl's packed binary ops leave the parameters after an SGD update in textures that the next step's
+      // BatchNorm backward reads wrongly (γ/β gradients 31% off from the second step; `npm run reference` on WebGL).
+      if (backend === 'webgl') tf.env().set('WEBGL_PACK_BINARY_OPERATIONS', false);
       return { backend, requested, adapter, fallbacks, tfjsVersion: tf.version.tfjs, userAgent: navigator.userAgent, kernelPolicy: kernelPolicy() };
     }
     fallbacks.push({ backend, reason });

@@ -5,7 +5,7 @@
  * reported apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -38,8 +38,8 @@ export async function measureSteps(config: RunConfig, dataset: Dataset, seed: nu
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
-      const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
-      const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes, training.optimizer.lr, training.bnMomentum);
+      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
+      const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan, training.optimizer.lr, training.bnMomentum);
       // Timing one step needs the GPU to finish it: the only place a read-back per step is wanted.
       await loss.data();
       loss.dispose();
@@ -73,8 +73,8 @@ export async function cropPreviews(
   const [height, width, channels] = dataset.shape;
   const loader = new BatchLoader(dataset, indices.length);
   try {
-    const boxes = cropBoxes(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
-    const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, boxes)), 0, 255).toInt());
+    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
+    const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, plan)), 0, 255).toInt());
     const pixels = await images.data();
     images.dispose();
     const size = height * width * channels;

@@ -5,7 +5,7 @@
  * initialisation, the shuffling and every crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling, type BatchResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -170,8 +170,8 @@ export async function train(
       for (let b = step - epoch * stepsPerEpoch; b < stepsPerEpoch; b++) {
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
-        const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
-        const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes, lr, training.bnMomentum);
+        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
+        const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan, lr, training.bnMomentum);
         pending.push({ loss, step, epoch, lr });
         step++;
         if (pending.length >= training.lossReadEvery) await rotateLosses();
@@ -203,12 +203,12 @@ export async function train(
 }
 
 /**
- * One training step on the batch of `split` at `indices`, cropped to `boxes`:
+ * One training step on the batch of `split` at `indices`, resampled by `plan` (crops and flips):
  * assembled and augmented on the GPU, forward, backward, SGD. Returns the
  * loss, still on the GPU.
  */
-export function stepOnBatch(net: ResNet, sgd: Sgd, loader: BatchLoader, split: Dataset['train'], indices: ArrayLike<number>, boxes: Float32Array | null, lr: number, bnMomentum: number): tf.Scalar {
-  const batch = loader.batch(split, indices, boxes);
+export function stepOnBatch(net: ResNet, sgd: Sgd, loader: BatchLoader, split: Dataset['train'], indices: ArrayLike<number>, plan: BatchResampling | null, lr: number, bnMomentum: number): tf.Scalar {
+  const batch = loader.batch(split, indices, plan);
   const mode = { training: true, bnMomentum };
   const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
   tf.dispose([batch.x, batch.labels]);
