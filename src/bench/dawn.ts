@@ -11,12 +11,12 @@ import { selectBackend } from '../engine/backend';
 import { startDawn } from '../runtime/dawn';
 import type { DawnBackend } from '../runtime/options';
 import { hostStep, useKernels, type HostStep, type KernelMode } from './host';
-import { runConfig, synthetic, type Measured, type ModelCase } from './training';
+import { classesFor, nullWidth, runConfig, synthetic, type Measured, type ModelCase } from './training';
 import { BatchLoader } from '../engine/batches';
 import { Sgd } from '../engine/optimizer';
 import { createResNet } from '../engine/resnet';
 import { stepOnBatch } from '../engine/train';
-import { buildArchitecture } from '../model/architecture';
+import { buildArchitecture, countParameters } from '../model/architecture';
 import { Rng } from '../util/rng';
 import { cropResampling } from '../augment/crop';
 
@@ -79,8 +79,9 @@ export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps
     const timestamps = backend !== 'null' && (tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery === true;
     const cases: DawnCase[] = [];
     let over: string | null = null;
-    for (const model of models) {
-      const name = `${model.arch} ${model.size}px batch ${model.batch}`;
+    for (const given of models) {
+      const model = backend === 'null' ? { ...given, width: nullWidth((w) => countParameters(buildArchitecture({ arch: given.arch, width: w, stem: 'auto' }, [given.size, given.size, 3], classesFor(given)))) } : given;
+      const name = `${model.arch}${model.width !== undefined && model.width !== 1 ? ` width ${model.width}` : ''} ${model.size}px batch ${model.batch}`;
       const skipped = (reason: string) => ({ status: 'skipped' as const, reason });
       if (over) {
         cases.push({ model, custom: skipped(`over budget (${over} already was)`), stock: skipped(`over budget (${over} already was)`), customKernelMs: null, stockKernelMs: null });

@@ -25,7 +25,7 @@ function hostTable(cases: CaseFigures[]): string[] {
   ];
   for (const c of cases) {
     lines.push(
-      `| ${c.arch} | ${c.size}×${c.size} | ${c.batch} | ${maybe(c.dispatchesPerStep, n0)} | ${maybe(c.stockDispatchesPerStep, n0)} | ${ratio(c.dispatchesPerStep, c.stockDispatchesPerStep)} | ${maybe(c.hostMsPerStep, n1)} | ${maybe(c.stockHostMsPerStep, n1)} | ${ratio(c.hostMsPerStep, c.stockHostMsPerStep)} |`,
+      `| ${c.arch}${c.hostWidth !== null && c.hostWidth !== 1 ? ` (width ${c.hostWidth} on null)` : ''} | ${c.size}×${c.size} | ${c.batch} | ${maybe(c.dispatchesPerStep, n0)} | ${maybe(c.stockDispatchesPerStep, n0)} | ${ratio(c.dispatchesPerStep, c.stockDispatchesPerStep)} | ${maybe(c.hostMsPerStep, n1)} | ${maybe(c.stockHostMsPerStep, n1)} | ${ratio(c.hostMsPerStep, c.stockHostMsPerStep)} |`,
     );
   }
   return lines;

@@ -15,6 +15,8 @@ export interface ModelCase {
   batch: number;
   /** Timed steps, after a group of as many untimed warm-up steps. */
   steps: number;
+  /** Channel width multiplier (1 unless given). */
+  width?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function runConfig(c: ModelCase): RunConfig {
   // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
   const classes = classesFor(c);
   return parseRunConfig({
-    model: { arch: c.arch },
+    model: { arch: c.arch, width: c.width ?? 1 },
     dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
     augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
     training: {
@@ -125,6 +127,19 @@ export interface BenchPlan {
   policy?: KernelPolicy;
 }
 
+/**
+ * Dawn's null backend refuses allocations past 512 MB in all; a full-width
+ * ResNet-50 (its weights, momentum and gradients alone near 300 MB, and tfjs
+ * keeps freed buffers for reuse) runs out there. Dispatches and their host
+ * cost do not depend on the channel count, so such a model is measured on
+ * null at the largest of 1, ½, ¼ whose weights, momentum and gradients fit
+ * in 64 MB, and the report says so.
+ */
+export function nullWidth(parameters: (width: number) => number): number {
+  for (const width of [1, 0.5, 0.25]) if (parameters(width) * 3 * 4 <= 64 * 2 ** 20) return width;
+  return 0.125;
+}
+
 /** The four figures of each model from the null backend's run. */
 export function caseFigures(models: ModelCase[], host: DawnFigures | null): CaseFigures[] {
   return models.map((m) => {
@@ -135,6 +150,7 @@ export function caseFigures(models: ModelCase[], host: DawnFigures | null): Case
       arch: m.arch,
       size: m.size,
       batch: m.batch,
+      hostWidth: found?.model.width ?? (found ? 1 : null),
       dispatchesPerStep: custom?.dispatchesPerStep ?? null,
       stockDispatchesPerStep: stock?.dispatchesPerStep ?? null,
       hostMsPerStep: custom?.msPerStep ?? null,
@@ -157,6 +173,8 @@ export interface CaseFigures {
   arch: Arch;
   size: number;
   batch: number;
+  /** The width the host figures were measured at: below 1 where Dawn's null backend could not hold the full model (see nullWidth). */
+  hostWidth: number | null;
   dispatchesPerStep: number | null;
   stockDispatchesPerStep: number | null;
   hostMsPerStep: number | null;

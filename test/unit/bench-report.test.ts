@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/bench/report';
 import type { DawnBench } from '../../src/bench/dawn';
-import { caseFigures, classesFor, type BenchReport, type ModelCase, type TrainingRow } from '../../src/bench/training';
+import { caseFigures, classesFor, nullWidth, type BenchReport, type ModelCase, type TrainingRow } from '../../src/bench/training';
 
 describe('classesFor', () => {
   const imagesPerEpoch = (c: ModelCase) => classesFor(c) * ((2 * c.steps * c.batch) / classesFor(c));
@@ -68,7 +68,7 @@ describe('the bench report', () => {
         customKernelMs: null,
         stockKernelMs: null,
       },
-      { model: r50, custom: { status: 'failed', reason: 'out of memory' }, stock: { status: 'skipped', reason: 'over budget' }, customKernelMs: null, stockKernelMs: null },
+      { model: { ...r50, width: 0.25 }, custom: { status: 'failed', reason: 'out of memory' }, stock: { status: 'skipped', reason: 'over budget' }, customKernelMs: null, stockKernelMs: null },
     ],
   };
   const report: BenchReport = {
@@ -107,7 +107,9 @@ describe('the bench report', () => {
     expect(report.cases[0]).toMatchObject({ dispatchesPerStep: 258, stockDispatchesPerStep: 1455, hostMsPerStep: 27.5, stockHostMsPerStep: 110 });
     expect(report.cases[1]).toMatchObject({ dispatchesPerStep: null, stockDispatchesPerStep: null, hostMsPerStep: null, stockHostMsPerStep: null });
     expect(markdown).toContain('| resnet20 | 32×32 | 32 | 258 | 1,455 | ×0.18 | 27.5 | 110.0 | ×0.25 |');
-    expect(markdown).toContain('| resnet50 | 224×224 | 1 |  |  |  |  |  |  |');
+    expect(markdown).toContain('| resnet50 (width 0.25 on null) | 224×224 | 1 |  |  |  |  |  |  |');
+    expect(nullWidth(() => 270_000)).toBe(1);
+    expect(nullWidth((w) => 23_500_000 * w * w)).toBe(0.25);
     expect(markdown).toContain('| SgdUpdate | 59 | 0 |');
     expect(markdown).toContain('| Multiply | 0 | 581 |');
     expect(markdown).toContain("| vulkan | unavailable: Couldn't load Vulkan: libvulkan.so.1 |");
