@@ -1,33 +1,32 @@
 /**
  * Replica validation, after BOINC's: every work unit (config × seed) is run
- * by several volunteers, and a result counts only when enough replicas agree.
+ * by several volunteers on distinct hosts, and a result counts only when
+ * enough replicas agree; the canonical result is chosen by agreement (the
+ * medoid of the agreeing replicas), never by arrival.
  *
- * Runs are deterministic per seed on one backend, but not across GPUs,
- * drivers or backends (float summation order differs, and training amplifies
- * the difference), so two honest replicas of one unit are two different
- * models evaluated on the same test set. Exact equality would reject honest
- * work; the comparison allows for the noise of counting correct images.
- *
- * The test, per class k with n_k test images and c1, c2 correct:
- *
- *   |c1 − c2| / n_k  ≤  z · sqrt(p̄ (1 − p̄) · 2 / n_k)  +  1 / n_k,   p̄ = (c1 + c2) / (2 n_k)
- *
- * the two-proportion z-test's bound, plus one image of continuity correction
- * (the normal approximation is poor for the small classes of smoke studies).
- * Top-1 over the whole test set gets the same test. z comes from a false-alarm
- * rate per comparison (default 1e-3: one honest pair in a thousand held for a
- * tiebreak), split over the K + 1 tests by Bonferroni.
+ * Replicas are compared image by image: the fraction of test images on which
+ * their final models predict different classes, over the whole test set and
+ * within each class (so a shift concentrated on one class is seen). Two
+ * honest runs of one config and seed on one backend agree almost image for
+ * image; across backends (float summation order differs, and training
+ * amplifies it) they differ on a few images. The tolerances below are set
+ * from those differences, measured on real runs (docs/coordinator.md).
  *
  * Pure: no I/O. The store runs `decideUnit` inside the transaction that
  * records a result.
  */
-import { normalQuantile } from '../stats';
 
 /** What the comparison reads from a stored run result. */
 export interface Replica {
   id: string;
-  top1: number;
-  perClass: readonly { class: string; correct: number; total: number }[];
+  /** The credential that uploaded it. */
+  credential: string;
+  /** The network prefixes it came through (its credential's, its lease's, its upload's): replicas sharing one are one host. */
+  hosts: readonly string[];
+  /** The backend the run reports; honest replicas on one backend are held to the tighter tolerance. */
+  backend: string;
+  /** The final model's predicted class per test image, in test order. */
+  predictions: ArrayLike<number>;
   /** The replica's own start time and duration: two honest runs never share both. */
   startedAt: string;
   wallTimeSec: number;
@@ -36,108 +35,190 @@ export interface Replica {
 export type ResultState = 'pending' | 'valid' | 'held' | 'invalid';
 export type UnitState = 'open' | 'held' | 'done' | 'inconclusive';
 
-export const DEFAULT_FALSE_ALARM_RATE = 1e-3;
-
-/** z for a two-sided test at `falseAlarmRate` per comparison, shared by `classes` per-class tests and top-1. */
-export function comparisonZ(classes: number, falseAlarmRate = DEFAULT_FALSE_ALARM_RATE): number {
-  const tests = classes + 1;
-  return normalQuantile(1 - falseAlarmRate / (2 * tests));
+/** The most two honest replicas may differ by: a fraction of all test images, and of each class's images. */
+export interface Bound {
+  images: number;
+  perClass: number;
 }
 
-/** The largest |p1 − p2| two honest replicas may show for c1, c2 correct out of n. */
-export function tolerance(c1: number, c2: number, n: number, z: number): number {
-  const pooled = (c1 + c2) / (2 * n);
-  return z * Math.sqrt((pooled * (1 - pooled) * 2) / n) + 1 / n;
+export interface Tolerance {
+  /** Both replicas report the same backend. */
+  sameBackend: Bound;
+  /** They report different backends. */
+  crossBackend: Bound;
+  /** Images per class always allowed on top of `perClass` (a class of 16 images cannot differ by a fraction of an image). */
+  slackImages: number;
+}
+
+/**
+ * Measured on real runs (docs/coordinator.md, "Honest agreement"), each
+ * bound twice the largest difference seen between honest replicas, rounded up.
+ */
+export const DEFAULT_TOLERANCE: Tolerance = {
+  sameBackend: { images: 0.005, perClass: 0.02 },
+  crossBackend: { images: 0.04, perClass: 0.1 },
+  slackImages: 1,
+};
+
+export interface Disagreement {
+  images: number;
+  /** Test images predicted differently. */
+  differing: number;
+  fraction: number;
+  /** Per class (by true label): its images and how many of them are predicted differently. */
+  perClass: { images: number; differing: number; accuracyDelta: number }[];
+  /** The class with the largest fraction predicted differently. */
+  worstClass: { index: number; images: number; differing: number; fraction: number; accuracyDelta: number };
+}
+
+/** How two runs' predictions differ, over all test images and per true class (`labels`: the test split's labels). */
+export function disagreement(a: ArrayLike<number>, b: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Disagreement {
+  if (a.length !== labels.length || b.length !== labels.length) {
+    throw new RangeError(`predictions for ${a.length} and ${b.length} images, labels for ${labels.length}`);
+  }
+  const perClass = Array.from({ length: classes }, () => ({ images: 0, differing: 0, accuracyDelta: 0 }));
+  let differing = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const c = perClass[labels[i]!]!;
+    c.images++;
+    if (a[i] !== b[i]) {
+      differing++;
+      c.differing++;
+      c.accuracyDelta += Number(a[i] === labels[i]) - Number(b[i] === labels[i]);
+    }
+  }
+  let worst = 0;
+  const frac = (k: number) => perClass[k]!.differing / Math.max(perClass[k]!.images, 1);
+  for (let k = 1; k < classes; k++) if (frac(k) > frac(worst)) worst = k;
+  for (const c of perClass) c.accuracyDelta = Math.abs(c.accuracyDelta) / Math.max(c.images, 1);
+  const w = perClass[worst]!;
+  return {
+    images: labels.length,
+    differing,
+    fraction: differing / Math.max(labels.length, 1),
+    perClass,
+    worstClass: { index: worst, images: w.images, differing: w.differing, fraction: frac(worst), accuracyDelta: w.accuracyDelta },
+  };
 }
 
 export interface Comparison {
   agree: boolean;
+  /** Within the same-backend bound: close enough that no third replica is needed to choose between them. */
+  tight: boolean;
+  /** Test images predicted differently. */
+  distance: number;
   /** Why not, one line per failed check (empty when they agree). */
   reasons: string[];
 }
 
-/** Compares two replicas of one unit class by class, on top-1, and for independence. */
-export function compareReplicas(a: Replica, b: Replica, falseAlarmRate = DEFAULT_FALSE_ALARM_RATE): Comparison {
+function within(d: Disagreement, bound: Bound, slack: number): string[] {
   const reasons: string[] = [];
-  if (a.perClass.length !== b.perClass.length) {
-    return { agree: false, reasons: [`${a.perClass.length} classes against ${b.perClass.length}`] };
-  }
-  const z = comparisonZ(a.perClass.length, falseAlarmRate);
-  let testCount = 0;
-  for (const [k, ca] of a.perClass.entries()) {
-    const cb = b.perClass[k]!;
-    // The same test set gives the same per-class totals; anything else is a different dataset or a forgery.
-    if (ca.class !== cb.class || ca.total !== cb.total) {
-      reasons.push(`class ${k}: "${ca.class}" with ${ca.total} images against "${cb.class}" with ${cb.total}`);
-      continue;
-    }
-    testCount += ca.total;
-    if (ca.total === 0) continue;
-    const diff = Math.abs(ca.correct - cb.correct) / ca.total;
-    const allowed = tolerance(ca.correct, cb.correct, ca.total, z);
-    if (diff > allowed) reasons.push(`class "${ca.class}": ${ca.correct}/${ca.total} against ${cb.correct}/${cb.total} (difference ${fmt(diff)} > ${fmt(allowed)})`);
-  }
-  if (testCount > 0) {
-    const c1 = Math.round(a.top1 * testCount);
-    const c2 = Math.round(b.top1 * testCount);
-    const diff = Math.abs(a.top1 - b.top1);
-    const allowed = tolerance(c1, c2, testCount, z);
-    if (diff > allowed) reasons.push(`top-1 ${fmt(a.top1)} against ${fmt(b.top1)} (difference ${fmt(diff)} > ${fmt(allowed)})`);
-  }
+  if (d.fraction > bound.images) reasons.push(`${d.differing} of ${d.images} test images predicted differently (${pct(d.fraction)} > ${pct(bound.images)})`);
+  d.perClass.forEach((c, k) => {
+    const allowed = bound.perClass * c.images + slack;
+    if (c.differing > allowed) reasons.push(`class ${k}: ${c.differing} of its ${c.images} images predicted differently (more than ${allowed.toFixed(1)})`);
+  });
+  return reasons;
+}
+
+export interface Labels {
+  labels: ArrayLike<number>;
+  classes: number;
+}
+
+/** Compares two replicas of one unit image by image, and checks they are independent runs. */
+export function compareReplicas(a: Replica, b: Replica, test: Labels, tolerance: Tolerance = DEFAULT_TOLERANCE): Comparison {
+  const d = disagreement(a.predictions, b.predictions, test.labels, test.classes);
+  const bound = a.backend === b.backend ? tolerance.sameBackend : tolerance.crossBackend;
+  const reasons = within(d, bound, tolerance.slackImages);
   // A copied upload would agree perfectly; two real runs never start at the same instant and take the same time.
   if (a.startedAt === b.startedAt && a.wallTimeSec === b.wallTimeSec) reasons.push('same start time and wall time: a copy, not an independent run');
-  return { agree: reasons.length === 0, reasons };
+  const agree = reasons.length === 0;
+  return { agree, tight: agree && within(d, tolerance.sameBackend, tolerance.slackImages).length === 0, distance: d.differing, reasons };
 }
 
 export interface UnitDecision {
   state: UnitState;
-  /** The result the unit's outcome is taken from, once `quorum` replicas agree with it. */
+  /** The result the unit's outcome is taken from. */
   canonicalId: string | null;
   /** How many replicas the unit needs in all: leases are issued until results + active leases reach it. */
   targetReplicas: number;
   /** The validation state of every replica passed in. */
   results: Map<string, ResultState>;
+  /** The replicas whose agreement decided the unit just now (none when nothing was decided, or for a late replica). */
+  quorum: string[];
 }
 
-export interface UnitRules {
+export interface UnitRules extends Labels {
   quorum: number;
-  /** After this many replicas without a quorum the unit is inconclusive and waits for the organiser. */
+  /** After this many replicas without a decision the unit is inconclusive and waits for the organiser. */
   maxReplicas: number;
-  falseAlarmRate?: number;
+  tolerance?: Tolerance;
 }
+
+const shareHost = (a: Replica, b: Replica) => a.credential === b.credential || a.hosts.some((h) => b.hosts.includes(h));
 
 /**
- * Decides a unit from its replicas, in the order they arrived. As in BOINC,
- * a replica that agrees with at least quorum − 1 others becomes canonical;
- * the replicas that agree with it are valid and the rest invalid. Without
- * one, the replicas are held and one more replica is asked for: with quorum
- * 2, the third decides by majority. A unit already decided keeps its
- * canonical result, and a late replica is judged against it alone.
+ * Decides a unit from its replicas (their order does not matter).
+ *
+ * A unit is decided by a group of replicas from distinct credentials and
+ * distinct network prefixes that all agree with each other: `quorum` of them
+ * when they agree tightly, one more when they only agree within the looser
+ * cross-backend bound (so that a forger within that bound is outvoted by the
+ * medoid of three rather than picked by a coin). The canonical result is
+ * the group's medoid, the replica with the fewest images predicted
+ * differently from the rest; replicas that agree with it are valid, the
+ * others invalid. Without a group, one more replica is asked for, up to
+ * `maxReplicas`. A unit already decided keeps its canonical result, and a
+ * late replica is judged against it alone.
  */
 export function decideUnit(replicas: readonly Replica[], rules: UnitRules, canonicalId: string | null = null): UnitDecision {
   const results = new Map<string, ResultState>();
-  const agrees = (a: Replica, b: Replica) => a.id === b.id || compareReplicas(a, b, rules.falseAlarmRate).agree;
-  const canonical = canonicalId === null ? undefined : replicas.find((r) => r.id === canonicalId);
-  if (canonical) {
-    for (const r of replicas) results.set(r.id, agrees(canonical, r) ? 'valid' : 'invalid');
-    return { state: 'done', canonicalId: canonical.id, targetReplicas: replicas.length, results };
+  const n = replicas.length;
+  const cmp: Comparison[][] = replicas.map(() => []);
+  for (let i = 0; i < n; i++) {
+    cmp[i]![i] = { agree: true, tight: true, distance: 0, reasons: [] };
+    for (let j = i + 1; j < n; j++) cmp[i]![j] = cmp[j]![i] = compareReplicas(replicas[i]!, replicas[j]!, rules, rules.tolerance);
   }
-  if (replicas.length < rules.quorum) {
+  const canonical = canonicalId === null ? -1 : replicas.findIndex((r) => r.id === canonicalId);
+  if (canonical >= 0) {
+    replicas.forEach((r, i) => results.set(r.id, cmp[canonical]![i]!.agree ? 'valid' : 'invalid'));
+    return { state: 'done', canonicalId, targetReplicas: n, results, quorum: [] };
+  }
+  if (n < rules.quorum) {
     for (const r of replicas) results.set(r.id, 'pending');
-    return { state: 'open', canonicalId: null, targetReplicas: rules.quorum, results };
+    return { state: 'open', canonicalId: null, targetReplicas: rules.quorum, results, quorum: [] };
   }
-  for (const candidate of replicas) {
-    const group = replicas.filter((r) => agrees(candidate, r));
-    if (group.length >= rules.quorum) {
-      for (const r of replicas) results.set(r.id, group.includes(r) ? 'valid' : 'invalid');
-      return { state: 'done', canonicalId: candidate.id, targetReplicas: replicas.length, results };
+
+  let best: { members: number[]; tight: boolean; spread: number } | null = null;
+  for (let c = 0; c < n; c++) {
+    // The closest replicas first, each joining only if it agrees with every member and is from another host.
+    const order = [...replicas.keys()].filter((i) => i !== c && cmp[c]![i]!.agree).sort((i, j) => cmp[c]![i]!.distance - cmp[c]![j]!.distance || i - j);
+    const members = [c];
+    for (const i of order) {
+      if (members.every((m) => cmp[m]![i]!.agree && !shareHost(replicas[m]!, replicas[i]!))) members.push(i);
     }
+    const tight = members.every((m) => members.every((o) => cmp[m]![o]!.tight));
+    const needed = tight ? rules.quorum : rules.quorum + 1;
+    if (members.length < needed) continue;
+    const spread = members.reduce((s, m) => s + members.reduce((t, o) => t + cmp[m]![o]!.distance, 0), 0);
+    if (!best || members.length > best.members.length || (members.length === best.members.length && spread < best.spread)) best = { members, tight, spread };
   }
-  for (const r of replicas) results.set(r.id, 'held');
-  if (replicas.length >= rules.maxReplicas) return { state: 'inconclusive', canonicalId: null, targetReplicas: replicas.length, results };
-  return { state: 'held', canonicalId: null, targetReplicas: replicas.length + 1, results };
+
+  if (best) {
+    const cost = (m: number) => best.members.reduce((t, o) => t + cmp[m]![o]!.distance, 0);
+    // The medoid; a tie (two replicas) goes to the lower result id, a random UUID, so never to the first to arrive.
+    const medoid = best.members.reduce((a, b) => (cost(b) < cost(a) || (cost(b) === cost(a) && replicas[b]!.id < replicas[a]!.id) ? b : a));
+    replicas.forEach((r, i) => results.set(r.id, cmp[medoid]![i]!.agree ? 'valid' : 'invalid'));
+    return { state: 'done', canonicalId: replicas[medoid]!.id, targetReplicas: n, results, quorum: best.members.map((m) => replicas[m]!.id) };
+  }
+
+  // Undecided: a replica that agrees with another waits for the next one; one that agrees with none is held.
+  replicas.forEach((r, i) => results.set(r.id, replicas.some((_, j) => j !== i && cmp[i]![j]!.agree) ? 'pending' : 'held'));
+  if (n >= rules.maxReplicas) return { state: 'inconclusive', canonicalId: null, targetReplicas: n, results, quorum: [] };
+  return { state: 'held', canonicalId: null, targetReplicas: n + 1, results, quorum: [] };
 }
 
-function fmt(x: number): string {
-  return x.toFixed(4);
+function pct(x: number): string {
+  return `${(100 * x).toFixed(2)} %`;
 }
