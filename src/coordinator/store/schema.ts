@@ -160,12 +160,13 @@ const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** Brings the database to schema version `upTo` (the latest by default; tests stop earlier to make an old database). */
+export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`the database is at schema version ${current}, newer than this coordinator's ${MIGRATIONS.length}: upgrade the coordinator`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < upTo; v++) {
     const migration = MIGRATIONS[v]!;
     const keysOff = typeof migration !== 'string';
     // foreign_keys cannot change inside a transaction; the check below stands in for it.
