@@ -82,3 +82,24 @@ export class LoopbackClient {
     this.agent.destroy();
   }
 }
+
+/**
+ * A `fetch` whose requests come from `localAddress`, for code written
+ * against fetch (CoordinatorClient) that must act as a host of its own.
+ * Bodies are strings, as JSON APIs send them.
+ */
+export function loopbackFetch(localAddress: string): typeof fetch {
+  const clients = new Map<string, LoopbackClient>();
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    let client = clients.get(url.origin);
+    if (!client) clients.set(url.origin, (client = new LoopbackClient(url.origin, localAddress)));
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const answer = await client.request(init.method ?? 'GET', url.pathname + url.search, { raw: typeof init.body === 'string' ? init.body : undefined, headers });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
+    }
+    return new Response(answer.status === 204 || answer.status === 304 ? null : answer.text, { status: answer.status, headers: responseHeaders });
+  }) as typeof fetch;
+}
