@@ -168,7 +168,10 @@ export class Contributor {
         }
         const answer = await this.lease(studyId, displayName || undefined);
         if (answer.lease === null) {
-          if (answer.studyComplete) return this.finish('Done: every unit of this study has its results. Thank you!');
+          if (answer.studyComplete) {
+            await this.listStudies();
+            return this.finish('Done: every unit of this study has its results. Thank you!');
+          }
           this.set({ phase: 'waiting', message: `No unit needs you right now (${answer.reason}). Asking again in ${IDLE_RETRY_MS / 1000} s.` });
           await this.sleep(IDLE_RETRY_MS);
           continue;

@@ -4,13 +4,16 @@
  * enough replicas agree; the canonical result is chosen by agreement (the
  * medoid of the agreeing replicas), never by arrival.
  *
- * Replicas are compared image by image: the fraction of test images on which
+ * Replicas are compared image by image: the number of test images on which
  * their final models predict different classes, over the whole test set and
  * within each class (so a shift concentrated on one class is seen). Two
- * honest runs of one config and seed on one backend agree almost image for
- * image; across backends (float summation order differs, and training
- * amplifies it) they differ on a few images. The tolerances below are set
- * from those differences, measured on real runs (docs/coordinator.md).
+ * honest runs of one config and seed on one numerical platform (backend,
+ * GPU adapter, TensorFlow.js version) predict every test image alike; on
+ * two platforms, float rounding differs and training amplifies it until the
+ * two models differ on 14–28 % of test images, as two seeds do
+ * (docs/coordinator.md, "Honest agreement"). So replicas are compared only
+ * within a platform, and there held to a tight bound; replicas of two
+ * platforms are not comparable and never validate each other.
  *
  * Pure: no I/O. The store runs `decideUnit` inside the transaction that
  * records a result.
@@ -23,8 +26,8 @@ export interface Replica {
   credential: string;
   /** The network prefixes it came through (its credential's, its lease's, its upload's): replicas sharing one are one host. */
   hosts: readonly string[];
-  /** The backend the run reports; honest replicas on one backend are held to the tighter tolerance. */
-  backend: string;
+  /** The numerical platform the run reports (platformOf): only replicas of one platform are compared. */
+  platform: string;
   /** The final model's predicted class per test image, in test order. */
   predictions: ArrayLike<number>;
   /** The replica's own start time and duration: two honest runs never share both. */
@@ -32,33 +35,38 @@ export interface Replica {
   wallTimeSec: number;
 }
 
+/** What a run's results say about the arithmetic it ran on. */
+export interface PlatformEnvironment {
+  backend: string;
+  adapter: { vendor: string; architecture: string } | null;
+  tfjsVersion: string;
+}
+
+/** Backend, GPU adapter (vendor and architecture) and TensorFlow.js version: what must match for two runs to compute alike. */
+export function platformOf(environment: PlatformEnvironment): string {
+  const adapter = environment.adapter ? ` ${environment.adapter.vendor}/${environment.adapter.architecture}` : '';
+  return `${environment.backend}${adapter} tfjs ${environment.tfjsVersion}`;
+}
+
 export type ResultState = 'pending' | 'valid' | 'held' | 'invalid';
 export type UnitState = 'open' | 'held' | 'done' | 'inconclusive';
 
-/** The most two honest replicas may differ by: a fraction of all test images, and of each class's images. */
-export interface Bound {
-  images: number;
-  perClass: number;
-}
-
+/** The most two honest replicas of one platform may differ by. */
 export interface Tolerance {
-  /** Both replicas report the same backend. */
-  sameBackend: Bound;
-  /** They report different backends. */
-  crossBackend: Bound;
-  /** Images per class always allowed on top of `perClass` (a class of 16 images cannot differ by a fraction of an image). */
+  /** A fraction of all test images. */
+  images: number;
+  /** A fraction of each class's test images, plus `slackImages` (a class of 16 images cannot differ by a fraction of an image). */
+  perClass: number;
   slackImages: number;
 }
 
 /**
- * Measured on real runs (docs/coordinator.md, "Honest agreement"), each
- * bound twice the largest difference seen between honest replicas, rounded up.
+ * Honest replicas on one platform differed on no test image in any pair
+ * measured (docs/coordinator.md); these bounds leave room for a few
+ * nondeterministic images on GPUs we could not measure, and hold what a
+ * replica inside them can move to about a point per class at 1,000 images.
  */
-export const DEFAULT_TOLERANCE: Tolerance = {
-  sameBackend: { images: 0.005, perClass: 0.02 },
-  crossBackend: { images: 0.04, perClass: 0.1 },
-  slackImages: 1,
-};
+export const DEFAULT_TOLERANCE: Tolerance = { images: 0.005, perClass: 0.01, slackImages: 1 };
 
 export interface Disagreement {
   images: number;
@@ -102,20 +110,20 @@ export function disagreement(a: ArrayLike<number>, b: ArrayLike<number>, labels:
 }
 
 export interface Comparison {
+  /** Both on one platform: otherwise nothing can be said. */
+  comparable: boolean;
   agree: boolean;
-  /** Within the same-backend bound: close enough that no third replica is needed to choose between them. */
-  tight: boolean;
   /** Test images predicted differently. */
   distance: number;
   /** Why not, one line per failed check (empty when they agree). */
   reasons: string[];
 }
 
-function within(d: Disagreement, bound: Bound, slack: number): string[] {
+function within(d: Disagreement, tolerance: Tolerance): string[] {
   const reasons: string[] = [];
-  if (d.fraction > bound.images) reasons.push(`${d.differing} of ${d.images} test images predicted differently (${pct(d.fraction)} > ${pct(bound.images)})`);
+  if (d.fraction > tolerance.images) reasons.push(`${d.differing} of ${d.images} test images predicted differently (${pct(d.fraction)} > ${pct(tolerance.images)})`);
   d.perClass.forEach((c, k) => {
-    const allowed = bound.perClass * c.images + slack;
+    const allowed = tolerance.perClass * c.images + tolerance.slackImages;
     if (c.differing > allowed) reasons.push(`class ${k}: ${c.differing} of its ${c.images} images predicted differently (more than ${allowed.toFixed(1)})`);
   });
   return reasons;
@@ -129,12 +137,13 @@ export interface Labels {
 /** Compares two replicas of one unit image by image, and checks they are independent runs. */
 export function compareReplicas(a: Replica, b: Replica, test: Labels, tolerance: Tolerance = DEFAULT_TOLERANCE): Comparison {
   const d = disagreement(a.predictions, b.predictions, test.labels, test.classes);
-  const bound = a.backend === b.backend ? tolerance.sameBackend : tolerance.crossBackend;
-  const reasons = within(d, bound, tolerance.slackImages);
+  if (a.platform !== b.platform) {
+    return { comparable: false, agree: false, distance: d.differing, reasons: [`not comparable: run on ${a.platform} and on ${b.platform}`] };
+  }
+  const reasons = within(d, tolerance);
   // A copied upload would agree perfectly; two real runs never start at the same instant and take the same time.
   if (a.startedAt === b.startedAt && a.wallTimeSec === b.wallTimeSec) reasons.push('same start time and wall time: a copy, not an independent run');
-  const agree = reasons.length === 0;
-  return { agree, tight: agree && within(d, tolerance.sameBackend, tolerance.slackImages).length === 0, distance: d.differing, reasons };
+  return { comparable: true, agree: reasons.length === 0, distance: d.differing, reasons };
 }
 
 export interface UnitDecision {
@@ -161,60 +170,71 @@ const shareHost = (a: Replica, b: Replica) => a.credential === b.credential || a
 /**
  * Decides a unit from its replicas (their order does not matter).
  *
- * A unit is decided by a group of replicas from distinct credentials and
- * distinct network prefixes that all agree with each other: `quorum` of them
- * when they agree tightly, one more when they only agree within the looser
- * cross-backend bound (so that a forger within that bound is outvoted by the
- * medoid of three rather than picked by a coin). The canonical result is
- * the group's medoid, the replica with the fewest images predicted
- * differently from the rest; replicas that agree with it are valid, the
- * others invalid. Without a group, one more replica is asked for, up to
- * `maxReplicas`. A unit already decided keeps its canonical result, and a
- * late replica is judged against it alone.
+ * A unit is decided by `quorum` replicas of one platform, from distinct
+ * credentials and distinct network prefixes, that all agree with each
+ * other: predicting every test image alike, or, when they differ on a few
+ * images within the bound, `quorum + 1` of them. The canonical result is the medoid of the agreeing replicas: the
+ * one most of them agree with, closest to them (between two alike, the
+ * lower result id, a random UUID, so never the first to arrive). Replicas that
+ * agree with it are valid, those of its platform that do not are invalid,
+ * and those of another platform stay pending: nothing is known of them.
+ * Without a group, one more replica is asked for, up to `maxReplicas`. A
+ * unit already decided keeps its canonical result, and a late replica is
+ * judged against it alone.
  */
 export function decideUnit(replicas: readonly Replica[], rules: UnitRules, canonicalId: string | null = null): UnitDecision {
   const results = new Map<string, ResultState>();
   const n = replicas.length;
   const cmp: Comparison[][] = replicas.map(() => []);
   for (let i = 0; i < n; i++) {
-    cmp[i]![i] = { agree: true, tight: true, distance: 0, reasons: [] };
+    cmp[i]![i] = { comparable: true, agree: true, distance: 0, reasons: [] };
     for (let j = i + 1; j < n; j++) cmp[i]![j] = cmp[j]![i] = compareReplicas(replicas[i]!, replicas[j]!, rules, rules.tolerance);
   }
+  const judged = (by: number, i: number): ResultState => (cmp[by]![i]!.agree ? 'valid' : cmp[by]![i]!.comparable ? 'invalid' : 'pending');
   const canonical = canonicalId === null ? -1 : replicas.findIndex((r) => r.id === canonicalId);
   if (canonical >= 0) {
-    replicas.forEach((r, i) => results.set(r.id, cmp[canonical]![i]!.agree ? 'valid' : 'invalid'));
+    replicas.forEach((r, i) => results.set(r.id, judged(canonical, i)));
     return { state: 'done', canonicalId, targetReplicas: n, results, quorum: [] };
   }
+
+  // Each replica with the group it can gather: the replicas closest to it first, each joining only if it agrees with
+  // every member and comes from another host. The canonical result is the replica of the largest group that agrees
+  // with the most replicas, then with the fewest images apart from them, then the lowest result id (a random UUID).
+  let best: { c: number; members: number[]; agreeing: number; spread: number } | null = null;
+  for (let c = 0; c < n; c++) {
+    const agreeing = [...replicas.keys()].filter((i) => i !== c && cmp[c]![i]!.agree).sort((i, j) => cmp[c]![i]!.distance - cmp[c]![j]!.distance || i - j);
+    const members = [c];
+    for (const i of agreeing) {
+      if (members.every((m) => cmp[m]![i]!.agree && !shareHost(replicas[m]!, replicas[i]!))) members.push(i);
+    }
+    // A group that predicts every image alike decides at the quorum; one that differs on a few images (inside the
+    // bound) needs one replica more, so that a replica nudged within the bound is outvoted rather than kept by a tie.
+    const identical = members.every((m) => members.every((o) => cmp[m]![o]!.distance === 0));
+    if (members.length < (identical ? rules.quorum : rules.quorum + 1)) continue;
+    const spread = agreeing.reduce((t, i) => t + cmp[c]![i]!.distance, 0);
+    const better =
+      !best ||
+      members.length > best.members.length ||
+      (members.length === best.members.length &&
+        (agreeing.length > best.agreeing ||
+          (agreeing.length === best.agreeing && (spread < best.spread || (spread === best.spread && replicas[c]!.id < replicas[best.c]!.id)))));
+    if (better) best = { c, members, agreeing: agreeing.length, spread };
+  }
+
+  if (best) {
+    replicas.forEach((r, i) => results.set(r.id, judged(best.c, i)));
+    return { state: 'done', canonicalId: replicas[best.c]!.id, targetReplicas: n, results, quorum: best.members.map((m) => replicas[m]!.id) };
+  }
+
   if (n < rules.quorum) {
     for (const r of replicas) results.set(r.id, 'pending');
     return { state: 'open', canonicalId: null, targetReplicas: rules.quorum, results, quorum: [] };
   }
-
-  let best: { members: number[]; tight: boolean; spread: number } | null = null;
-  for (let c = 0; c < n; c++) {
-    // The closest replicas first, each joining only if it agrees with every member and is from another host.
-    const order = [...replicas.keys()].filter((i) => i !== c && cmp[c]![i]!.agree).sort((i, j) => cmp[c]![i]!.distance - cmp[c]![j]!.distance || i - j);
-    const members = [c];
-    for (const i of order) {
-      if (members.every((m) => cmp[m]![i]!.agree && !shareHost(replicas[m]!, replicas[i]!))) members.push(i);
-    }
-    const tight = members.every((m) => members.every((o) => cmp[m]![o]!.tight));
-    const needed = tight ? rules.quorum : rules.quorum + 1;
-    if (members.length < needed) continue;
-    const spread = members.reduce((s, m) => s + members.reduce((t, o) => t + cmp[m]![o]!.distance, 0), 0);
-    if (!best || members.length > best.members.length || (members.length === best.members.length && spread < best.spread)) best = { members, tight, spread };
-  }
-
-  if (best) {
-    const cost = (m: number) => best.members.reduce((t, o) => t + cmp[m]![o]!.distance, 0);
-    // The medoid; a tie (two replicas) goes to the lower result id, a random UUID, so never to the first to arrive.
-    const medoid = best.members.reduce((a, b) => (cost(b) < cost(a) || (cost(b) === cost(a) && replicas[b]!.id < replicas[a]!.id) ? b : a));
-    replicas.forEach((r, i) => results.set(r.id, cmp[medoid]![i]!.agree ? 'valid' : 'invalid'));
-    return { state: 'done', canonicalId: replicas[medoid]!.id, targetReplicas: n, results, quorum: best.members.map((m) => replicas[m]!.id) };
-  }
-
-  // Undecided: a replica that agrees with another waits for the next one; one that agrees with none is held.
-  replicas.forEach((r, i) => results.set(r.id, replicas.some((_, j) => j !== i && cmp[i]![j]!.agree) ? 'pending' : 'held'));
+  // Undecided: a replica that disagrees with every replica of its platform (and has one) is held; the others wait.
+  replicas.forEach((r, i) => {
+    const peers = [...replicas.keys()].filter((j) => j !== i && cmp[i]![j]!.comparable);
+    results.set(r.id, peers.length > 0 && peers.every((j) => !cmp[i]![j]!.agree) ? 'held' : 'pending');
+  });
   if (n >= rules.maxReplicas) return { state: 'inconclusive', canonicalId: null, targetReplicas: n, results, quorum: [] };
   return { state: 'held', canonicalId: null, targetReplicas: n + 1, results, quorum: [] };
 }

@@ -14,6 +14,7 @@ import { decided, getStudy, isTrusted, leased, prefixOf, volunteer, type Coordin
 import { HttpError } from '../errors';
 import { cleanDisplayName, contributorId, issueCredential } from '../identity';
 import type { CredentialRow, LeaseRow } from '../store';
+import { platformOf } from '../validate';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -92,6 +93,7 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
         studyId: study.id,
         credentialId: credential.id,
         credentialPrefix: credential.prefix,
+        platform: credential.platform,
         requestPrefix: prefixOf(request),
         leaseId: randomUUID(),
         now: t,
@@ -174,7 +176,7 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
               body: canonicalJson(run),
               prefix: prefixOf(request),
               predictions: run.predictions!,
-              backend: run.environment.backend,
+              platform: platformOf(run.environment),
               startedAt: run.startedAt,
               wallTimeSec: run.wallTimeSec,
               now: c.now(),

@@ -19,6 +19,8 @@ export interface CredentialRow {
   invalidResults: number;
   revokedAt: number | null;
   revokedReason: string | null;
+  /** The platform of its last result ('' before one): where its replicas can be compared. */
+  platform: string;
 }
 
 interface CredentialRecord {
@@ -32,6 +34,7 @@ interface CredentialRecord {
   invalid_results: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  platform: string;
 }
 
 const toCredential = (r: CredentialRecord): CredentialRow => ({
@@ -45,9 +48,10 @@ const toCredential = (r: CredentialRecord): CredentialRow => ({
   invalidResults: r.invalid_results,
   revokedAt: r.revoked_at,
   revokedReason: r.revoked_reason,
+  platform: r.platform,
 });
 
-const COLUMNS = 'id, contributor, display_name, first_seen, prefix, secret_hash, valid_streak, invalid_results, revoked_at, revoked_reason';
+const COLUMNS = 'id, contributor, display_name, first_seen, prefix, secret_hash, valid_streak, invalid_results, revoked_at, revoked_reason, platform';
 
 export class Credentials {
   private readonly sql;
@@ -76,6 +80,7 @@ export class Credentials {
       ),
       valid: db.prepare<{ id: string }>('UPDATE volunteers SET valid_streak = valid_streak + 1, results_accepted = results_accepted + 1 WHERE id = @id'),
       invalid: db.prepare<{ id: string }>('UPDATE volunteers SET valid_streak = 0, invalid_results = invalid_results + 1 WHERE id = @id'),
+      setPlatform: db.prepare<{ id: string; platform: string }>('UPDATE volunteers SET platform = @platform WHERE id = @id AND platform <> @platform'),
       revoke: db.prepare<{ id: string; now: number; reason: string }>('UPDATE volunteers SET revoked_at = @now, revoked_reason = @reason, valid_streak = 0 WHERE id = @id'),
     };
   }
@@ -139,6 +144,10 @@ export class Credentials {
   /** A result of this credential was judged valid (by agreement with others) or invalid. */
   judged(id: string, valid: boolean): void {
     (valid ? this.sql.valid : this.sql.invalid).run({ id });
+  }
+
+  setPlatform(id: string, platform: string): void {
+    this.sql.setPlatform.run({ id, platform });
   }
 
   revoke(id: string, now: number, reason: string): void {

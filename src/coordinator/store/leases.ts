@@ -11,7 +11,10 @@
  * A candidate is skipped when its lease or result would not be independent
  * of this volunteer's: the same credential (active, returned, or let expire
  * within the cool-down) or a lease or result of the unit from either of the
- * volunteer's network prefixes (its credential's and the request's).
+ * volunteer's network prefixes (its credential's and the request's). Once a
+ * credential has uploaded, its numerical platform is known, and units with
+ * replicas of another platform (which it could never be compared with) are
+ * passed over first.
  */
 import type Database from 'better-sqlite3';
 import { toUnit, type UnitRecord, type UnitRow } from './studies';
@@ -43,6 +46,7 @@ export interface LeaseRecord {
   state: LeaseState;
   prefix: string;
   credential_prefix: string;
+  platform: string;
   single: number;
 }
 
@@ -69,6 +73,8 @@ export interface LeaseRequest {
   studyId: string;
   credentialId: string;
   credentialPrefix: string;
+  /** The credential's platform ('' before its first result). */
+  platform: string;
   requestPrefix: string;
   leaseId: string;
   now: number;
@@ -112,7 +118,7 @@ export class Leases {
         `SELECT COUNT(*) AS n FROM (SELECT 1 FROM leases WHERE prefix = @prefix AND state = 'active' AND expires_at > @now LIMIT @max)`,
       ),
       candidate: db.prepare<
-        { study: string; pool: number; from: number; to: number; credential: string; cooldown_since: number; p1: string; p2: string; limit: number },
+        { study: string; pool: number; from: number; to: number; credential: string; cooldown_since: number; p1: string; p2: string; platform: string; limit: number },
         UnitRecord
       >(
         `SELECT c.* FROM (
@@ -124,13 +130,16 @@ export class Leases {
            AND NOT EXISTS (SELECT 1 FROM leases l JOIN volunteers v ON v.id = l.volunteer_id
                            WHERE l.unit_id = c.id AND l.state IN ('active', 'finished') AND v.revoked_at IS NULL
                            AND (l.prefix IN (@p1, @p2) OR l.credential_prefix IN (@p1, @p2)))
-           AND NOT EXISTS (SELECT 1 FROM results r WHERE r.unit_id = c.id AND r.withdrawn_at IS NULL AND r.prefix IN (@p1, @p2))
+           AND NOT EXISTS (SELECT 1 FROM results r WHERE r.unit_id = c.id AND r.withdrawn_at IS NULL
+                           AND (r.prefix IN (@p1, @p2) OR (@platform <> '' AND r.platform <> @platform)))
+           AND (@platform = '' OR NOT EXISTS (SELECT 1 FROM leases l WHERE l.unit_id = c.id AND l.state = 'active'
+                                              AND l.platform <> '' AND l.platform <> @platform))
          LIMIT 1`,
       ),
       undecided: db.prepare<{ study: string }, { n: number }>('SELECT EXISTS (SELECT 1 FROM units WHERE study_id = @study AND lease_pool > 0) AS n'),
       insert: db.prepare<LeaseRecord>(
-        `INSERT INTO leases (id, unit_id, volunteer_id, issued_at, expires_at, heartbeat_at, state, prefix, credential_prefix, single)
-         VALUES (@id, @unit_id, @volunteer_id, @issued_at, @expires_at, @heartbeat_at, @state, @prefix, @credential_prefix, @single)`,
+        `INSERT INTO leases (id, unit_id, volunteer_id, issued_at, expires_at, heartbeat_at, state, prefix, credential_prefix, platform, single)
+         VALUES (@id, @unit_id, @volunteer_id, @issued_at, @expires_at, @heartbeat_at, @state, @prefix, @credential_prefix, @platform, @single)`,
       ),
       leased: db.prepare<{ id: number; pick_key: number; single: number }>(
         `UPDATE units SET active_leases = active_leases + 1, pick_key = @pick_key,
@@ -186,6 +195,7 @@ export class Leases {
       state: 'active',
       prefix: req.requestPrefix,
       credential_prefix: req.credentialPrefix,
+      platform: req.platform,
       single: single ? 1 : 0,
     };
     this.sql.insert.run(lease);
@@ -203,11 +213,18 @@ export class Leases {
       p2: req.credentialPrefix,
       limit: CANDIDATES,
     };
-    for (const pool of POOLS) {
-      // From a random point to the end of the key space, then from its start: a random unit, each probe one index range.
-      const found =
-        this.sql.candidate.get({ ...base, pool, from: start, to: PICK_SPACE }) ?? this.sql.candidate.get({ ...base, pool, from: 0, to: start });
-      if (found) return toUnit(found);
+    // Units this volunteer's replica can be compared on first; failing those, any unit that needs a replica.
+    const passes = [
+      { platform: req.platform, pools: POOLS },
+      ...(req.platform === '' ? [] : [{ platform: '', pools: [3, 2] }]),
+    ];
+    for (const { platform, pools } of passes) {
+      for (const pool of pools) {
+        // From a random point to the end of the key space, then from its start: a random unit, each probe one index range.
+        const found =
+          this.sql.candidate.get({ ...base, platform, pool, from: start, to: PICK_SPACE }) ?? this.sql.candidate.get({ ...base, platform, pool, from: 0, to: start });
+        if (found) return toUnit(found);
+      }
     }
     return null;
   }

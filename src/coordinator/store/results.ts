@@ -37,7 +37,7 @@ interface ReplicaRecord {
   volunteer_id: string;
   prefix: string;
   predictions: Buffer | null;
-  backend: string;
+  platform: string;
   started_at: string;
   wall_time_sec: number;
   judged: number;
@@ -54,7 +54,8 @@ export interface NewResult {
   /** The network prefix of the upload. */
   prefix: string;
   predictions: ArrayLike<number>;
-  backend: string;
+  /** validate.ts, platformOf: the replicas it can be compared with. */
+  platform: string;
   startedAt: string;
   wallTimeSec: number;
   now: number;
@@ -97,18 +98,18 @@ export class Results {
         received_at: number;
         prefix: string;
         predictions: Buffer;
-        backend: string;
+        platform: string;
         started_at: string;
         wall_time_sec: number;
         after_decision: number;
       }>(
-        `INSERT INTO results (id, unit_id, study_id, volunteer_id, lease_id, body, received_at, state, prefix, predictions, backend, started_at, wall_time_sec, after_decision)
-         VALUES (@id, @unit_id, @study_id, @volunteer_id, @lease_id, @body, @received_at, 'pending', @prefix, @predictions, @backend, @started_at, @wall_time_sec, @after_decision)`,
+        `INSERT INTO results (id, unit_id, study_id, volunteer_id, lease_id, body, received_at, state, prefix, predictions, platform, started_at, wall_time_sec, after_decision)
+         VALUES (@id, @unit_id, @study_id, @volunteer_id, @lease_id, @body, @received_at, 'pending', @prefix, @predictions, @platform, @started_at, @wall_time_sec, @after_decision)`,
       ),
       finishLease: db.prepare<{ id: string }>(`UPDATE leases SET state = 'finished' WHERE id = @id`),
       replicaArrived: db.prepare<{ id: number }>('UPDATE units SET active_leases = active_leases - 1, replicas = replicas + 1 WHERE id = @id'),
       replicas: db.prepare<{ unit: number }, ReplicaRecord>(
-        `SELECT r.id, r.volunteer_id, r.prefix, r.predictions, r.backend, r.started_at, r.wall_time_sec, r.judged, r.after_decision,
+        `SELECT r.id, r.volunteer_id, r.prefix, r.predictions, r.platform, r.started_at, r.wall_time_sec, r.judged, r.after_decision,
                 l.prefix AS lease_prefix, l.credential_prefix
          FROM results r JOIN leases l ON l.id = r.lease_id
          WHERE r.unit_id = @unit AND r.withdrawn_at IS NULL ORDER BY r.rowid`,
@@ -154,12 +155,13 @@ export class Results {
       received_at: args.now,
       prefix: args.prefix,
       predictions: toUint16(args.predictions),
-      backend: args.backend,
+      platform: args.platform,
       started_at: args.startedAt,
       wall_time_sec: args.wallTimeSec,
       after_decision: before.state === 'done' ? 1 : 0,
     });
     this.sql.finishLease.run({ id: args.leaseId });
+    this.credentials.setPlatform(lease.volunteer_id, args.platform);
     this.sql.replicaArrived.run({ id: before.id });
 
     const studies = new Set([before.studyId]);
@@ -189,7 +191,7 @@ export class Results {
         id: r.id,
         credential: r.volunteer_id,
         hosts: [...new Set([r.prefix, r.lease_prefix, r.credential_prefix].filter(Boolean))],
-        backend: r.backend,
+        platform: r.platform,
         predictions: fromUint16(r.predictions!),
         startedAt: r.started_at,
         wallTimeSec: r.wall_time_sec,

@@ -102,6 +102,8 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE volunteers ADD COLUMN invalid_results INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE volunteers ADD COLUMN revoked_at INTEGER;
         ALTER TABLE volunteers ADD COLUMN revoked_reason TEXT;
+        -- The numerical platform of its last result (validate.ts, platformOf): its leases go to units it can be compared on.
+        ALTER TABLE volunteers ADD COLUMN platform TEXT NOT NULL DEFAULT '';
 
         -- Credentials issued per network prefix in the current hour.
         CREATE TABLE issuance (
@@ -130,20 +132,21 @@ const MIGRATIONS: readonly Migration[] = [
           active_leases = (SELECT COUNT(*) FROM leases l WHERE l.unit_id = units.id AND l.state = 'active');
         CREATE INDEX units_to_lease ON units (study_id, lease_pool, pick_key);
 
-        -- Where each lease was asked from, and its credential's own prefix; single: a trusted credential's
-        -- lease that will be accepted on its replica alone.
+        -- Where each lease was asked from, its credential's own prefix and platform; single: a trusted
+        -- credential's lease that will be accepted on its replica alone.
         ALTER TABLE leases ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
         ALTER TABLE leases ADD COLUMN credential_prefix TEXT NOT NULL DEFAULT '';
+        ALTER TABLE leases ADD COLUMN platform TEXT NOT NULL DEFAULT '';
         ALTER TABLE leases ADD COLUMN single INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX leases_by_unit_volunteer ON leases (unit_id, volunteer_id);
         CREATE INDEX leases_by_prefix ON leases (prefix, state);
 
-        -- What replicas are compared on, out of the body: predictions (uint16, little-endian) and backend.
+        -- What replicas are compared on, out of the body: predictions (uint16, little-endian) and platform.
         -- judged: this result has counted toward its credential's record (once). after_decision: it arrived
         -- once its unit was decided, so it earns no trust (the canonical result was public by then).
         ALTER TABLE results ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
         ALTER TABLE results ADD COLUMN predictions BLOB;
-        ALTER TABLE results ADD COLUMN backend TEXT NOT NULL DEFAULT '';
+        ALTER TABLE results ADD COLUMN platform TEXT NOT NULL DEFAULT '';
         ALTER TABLE results ADD COLUMN started_at TEXT NOT NULL DEFAULT '';
         ALTER TABLE results ADD COLUMN wall_time_sec REAL NOT NULL DEFAULT 0;
         ALTER TABLE results ADD COLUMN withdrawn_at INTEGER;
