@@ -30,6 +30,18 @@ export function isContributing(phase: ContributePhase): boolean {
   return ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(phase);
 }
 
+/** Every unit decided (valid or left inconclusive): nothing more to train. */
+export function isComplete(study: StudySummary): boolean {
+  const { byState, units } = study.progress;
+  return units > 0 && (byState['done'] ?? 0) + (byState['inconclusive'] ?? 0) >= units;
+}
+
+/** The study named `wanted`, or without a name the first that still needs work (else the first listed); undefined when not listed. */
+export function studyToContribute(studies: StudySummary[], wanted: string | null): StudySummary | undefined {
+  if (wanted !== null) return studies.find((s) => s.id === wanted);
+  return studies.find((s) => !isComplete(s)) ?? studies[0];
+}
+
 export interface ContributeBudget {
   /** Stop after this many units (null: no limit). */
   units: number | null;

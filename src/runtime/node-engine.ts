@@ -16,9 +16,19 @@ export interface NodeEngine {
   close(): void;
 }
 
-export async function startNodeEngine(dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<NodeEngine> {
+/**
+ * `datasets`: the origin that serves the app's datasets (`/datasets/…`) and
+ * resolves relative manifest URLs, as the page's own origin does in the
+ * browser. The dataset cache and checkpoints, IndexedDB in the browser, are
+ * fake-indexeddb's in memory here: they last as long as the process.
+ */
+export async function startNodeEngine(dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy, datasets?: string): Promise<NodeEngine> {
   const runtime = await startDawn(dawnBackend);
   try {
+    // @ts-expect-error fake-indexeddb's typings for its /auto entry are not in its package exports
+    await import('fake-indexeddb/auto');
+    const { setDatasetBase } = await import('../data/load');
+    if (datasets) setDatasetBase(datasets);
     // Imported only now: Dawn's WebGPU globals must exist before tfjs's backend looks for them.
     const { engine } = await import('../../workers/engine.worker');
     const report = await engine.init('webgpu', kernels);

@@ -1,8 +1,7 @@
 /** Contribute mode: pick a shared study, say how much to give, and watch what trains on this GPU. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { isContributing, type ContributePhase, type ContributeState } from '../app/contributor';
-import type { StudySummary } from '../app/coordinator-client';
+import { isComplete, isContributing, type ContributePhase, type ContributeState } from '../app/contributor';
 import { num, percent, seconds } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
@@ -183,12 +182,6 @@ export class ContributePanel extends LitElement {
     const limit = (v: string) => (v === '' ? null : Number(v));
     sendIntent(this, { kind: 'contribute', studyId, budget: { units: limit(this.units), minutes: limit(this.minutes) }, displayName: this.displayName.trim() });
   }
-}
-
-/** Every unit decided (valid or left inconclusive): nothing more to train. */
-function isComplete(study: StudySummary): boolean {
-  const { byState, units } = study.progress;
-  return units > 0 && (byState['done'] ?? 0) + (byState['inconclusive'] ?? 0) >= units;
 }
 
 declare global {
