@@ -13,7 +13,10 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseKernelPolicy } from '../../src/engine/kernels/names';
 import { parseDawnBackend, parseRuntime } from '../../src/runtime/options';
+import { describeStudyDataset } from '../../src/cli/study-dataset';
 import { parseResultsFile } from '../../src/study/results';
+import { parseStudySpec } from '../../src/study/study';
+import { SPEC, TestCoordinator } from './coordinator-fixtures';
 
 const run = promisify(execFile);
 
@@ -93,4 +96,26 @@ describe('npm run study -- --runtime node', () => {
     expect(bench.code).toBe(1);
     expect(bench.stderr).toContain('unknown --kernels "fastest"; use one of auto, custom, stock');
   }, 120_000);
+});
+
+describe('npm run contribute -- --runtime node', () => {
+  it('leases a unit from a coordinator, trains it on Dawn and uploads it, keeping its credential in a file', async () => {
+    const coordinator = await new TestCoordinator().start();
+    try {
+      const spec = parseStudySpec(SPEC);
+      const id = await coordinator.publish(await describeStudyDataset(spec.baseline.dataset, coordinator.base), SPEC);
+      const volunteerFile = join(await mkdtemp(join(tmpdir(), 'classwise-volunteer-')), 'volunteer.json');
+      const { code, stdout, stderr } = await cli('src/cli/contribute.ts', ['--coordinator', coordinator.base, '--dawn-backend', 'opengles', '--units', '1', '--name', 'dawn-test', '--volunteer', volunteerFile]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain(`study: coordinator-test (${id})`);
+      expect(stdout).toContain('1 unit uploaded.');
+      const kept = JSON.parse(await readFile(volunteerFile, 'utf8')) as { credentials: Record<string, string>; leases: Record<string, unknown> };
+      expect(Object.keys(kept.credentials)).toEqual([coordinator.base]);
+      expect(kept.leases).toEqual({});
+      const detail = await coordinator.call('GET', `/studies/${id}`);
+      expect(detail.json.contributors.map((c: { displayName: string | null }) => c.displayName)).toEqual(['dawn-test']);
+    } finally {
+      await coordinator.stop();
+    }
+  }, 180_000);
 });
