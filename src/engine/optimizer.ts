@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../study/config';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { fusionsOn } from './kernels';
+import { exclusive } from './kernels/raw';
 import { sgdUpdate } from './kernels/sgd';
 import { ownedVariable, type ParameterStore } from './layers';
 
@@ -41,6 +42,7 @@ export class Sgd {
       return g;
     };
     if (fusionsOn()) {
+      for (const v of [...this.store.params.values(), ...this.buffers.values()]) exclusive(v);
       const slots = [...this.store.params].map(([name, p]) => ({ param: p, momentum: this.buffers.get(name), grad: gradOf(name), decayed: this.isDecayed(name) }));
       sgdUpdate(tf.backend() as WebGPUBackend, slots, { lr, momentum, nesterov, weightDecay });
       return;

@@ -51,6 +51,14 @@ describe('the engine on Dawn (OpenGL ES, llvmpipe), in this process', () => {
   }, 120_000);
 });
 
+describe('both PyTorch reference files on Dawn (OpenGL ES), custom kernels and fusions on', () => {
+  it.each(['torch-sgd-reference.json', 'torch-resnet-reference.json'])('%s: every case within its tolerance', async (file) => {
+    const { code, stdout, stderr } = await cli('src/cli/reference.ts', [`../shared/fixtures/${file}`, '--runtime', 'node', '--dawn-backend', 'opengles']);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/verdict: all \d+ cases within tolerance \(webgpu .*custom kernels and fusions, Node\.js on Dawn \(opengles\)\)/);
+  }, 180_000);
+});
+
 describe('npm run study -- --runtime node', () => {
   it('writes a valid results file for the smoke preset on Dawn (OpenGL ES, llvmpipe), recording the kernels it used', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'classwise-node-')), 'smoke.json');

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { flatWorkgroups, newOutput, runRaw, type RawBinding, type RawProgram } from './raw';
+import { exclusive, flatWorkgroups, newOutput, runRaw, type RawBinding, type RawProgram } from './raw';
 import { vecType } from './program';
 
 export const BATCH_NORM_TRAIN = 'ClasswiseBatchNormTrain';
@@ -307,6 +307,8 @@ export function batchNormTrainFused(
   options: { momentum: number; epsilon: number; relu: boolean; residual?: tf.Tensor4D },
 ): tf.Tensor4D {
   registerBatchNorm();
+  exclusive(runningMean);
+  exclusive(runningVar);
   const inputs: Record<string, tf.Tensor> = { x, gamma, beta, runningMean, runningVar };
   if (options.residual) inputs.residual = options.residual;
   const attrs = { momentum: options.momentum, epsilon: options.epsilon, relu: options.relu, residualGiven: options.residual !== undefined };

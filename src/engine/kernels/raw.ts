@@ -95,6 +95,11 @@ function pipelineFor(device: GPUDevice, program: RawProgram): GPUComputePipeline
 export function runRaw(backend: WebGPUBackend, program: RawProgram, tensors: tf.TensorInfo[], uniforms: Uniform[], workgroups: [number, number?, number?]): void {
   if (tensors.length !== program.bindings.length) throw new Error(`${program.name}: ${program.bindings.length} bindings, ${tensors.length} tensors`);
   const b = backend as unknown as Internals;
+  program.bindings.forEach((binding, i) => {
+    if (binding.access === 'read_write' && backend.refCount(tensors[i]!.dataId) > 1) {
+      throw new Error(`${program.name}: ${binding.name} is written in place but its data is shared with another tensor (call exclusive() first)`);
+    }
+  });
   const entries: GPUBindGroupEntry[] = tensors.map((t, i) => {
     b.uploadToGPU(t.dataId);
     const resource = b.tensorMap.get(t.dataId).resource;
@@ -138,6 +143,16 @@ export function runRaw(backend: WebGPUBackend, program: RawProgram, tensors: tf.
     b.endComputePassEncoder();
     b.submitQueue();
   }
+}
+
+/**
+ * Makes `variable` the only owner of its data before a raw program writes it
+ * in place: a tf.clone (or any tensor made from the variable without a
+ * kernel) shares the variable's buffer, and must keep the value it had.
+ * Costs nothing in a training step, where nothing else holds the data.
+ */
+export function exclusive(variable: tf.Variable): void {
+  if (tf.backend().refCount(variable.dataId) > 1) tf.tidy(() => variable.assign(tf.add(variable, 0)));
 }
 
 /** A new float32 output of `shape` on the backend, for a raw program to write. */
