@@ -15,7 +15,8 @@ import { Contributor, studyToContribute, type ContributeBudget, type ContributeS
 import { CoordinatorClient, type StudySummary } from '../app/coordinator-client';
 import { KERNEL_POLICIES, parseKernelPolicy, type KernelPolicy } from '../engine/kernels/names';
 import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
-import { launchChromium, serverUrl, startServer } from './browser';
+import { withHeadlessPage } from './browser';
+import { UsageError, usage } from './usage';
 
 const USAGE = `usage: npm run contribute -- --coordinator URL [--runtime node|browser] [--study ID] [--units N] [--minutes M] [--name NAME]
        [--dawn-backend auto|${DAWN_BACKENDS.join('|')}] [--kernels ${KERNEL_POLICIES.join('|')}] [--volunteer FILE] [--hardware-gpu]
@@ -31,21 +32,11 @@ const USAGE = `usage: npm run contribute -- --coordinator URL [--runtime node|br
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-class UsageError extends Error {}
-
 function positive(value: string | undefined, option: string): number | null {
   if (value === undefined) return null;
   const n = Number(value);
   if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`${option}: "${value}" is not a whole number of 1 or more`);
   return n;
-}
-
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 /** One line per change a person would want to see: the phase's message, and progress every few steps. */
@@ -137,24 +128,13 @@ async function contributeInNode(options: Options, dawnBackend: DawnBackend | 'au
 
 /** The same loop in the app's page in headless Chromium (its engine worker), the page served with /api forwarded to the coordinator. */
 async function contributeInBrowser(options: Options, kernels: KernelPolicy, hardwareGpu: boolean): Promise<void> {
-  const server = await startServer(ROOT, { coordinator: options.coordinator });
-  const chromium = await launchChromium({ hardwareGpu }).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  try {
-    const page = await chromium.context.newPage();
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  const state = await withHeadlessPage(ROOT, 'src/app/headless.html', { hardwareGpu, coordinator: options.coordinator }, async (page) => {
     await page.exposeFunction('classwiseContributeReport', printer());
-    await page.goto(new URL('src/app/headless.html', serverUrl(server)).href);
     await page.waitForFunction(() => typeof window.classwiseContribute === 'function');
-    const state = await page.evaluate(([o, k]) => window.classwiseContribute!(o, k), [{ study: options.study ?? null, budget: options.budget, name: options.name ?? null }, kernels] as const);
-    if (state.phase === 'failed') throw new Error(state.error ?? 'the contribution failed');
-    summarize(state);
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+    return page.evaluate(([o, k]) => window.classwiseContribute!(o, k), [{ study: options.study ?? null, budget: options.budget, name: options.name ?? null }, kernels] as const);
+  });
+  if (state.phase === 'failed') throw new Error(state.error ?? 'the contribution failed');
+  summarize(state);
 }
 
 function summarize(state: ContributeState): void {

@@ -19,6 +19,7 @@ import { parseCase, parseReferenceText, ReferenceFileError } from '../engine/ref
 import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
 import { launchChromium, serverUrl, startServer } from './browser';
+import { UsageError, usage } from './usage';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
 const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [--backend ${BACKENDS.join('|')}] [--dawn-backend auto|${DAWN_BACKENDS.join('|')}]
@@ -32,8 +33,6 @@ const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [-
   --hardware-gpu use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-class UsageError extends Error {}
 
 async function main(): Promise<number> {
   let parsed;
@@ -127,14 +126,6 @@ async function inNode(raw: unknown[], dawnBackend: DawnBackend | 'auto', kernels
     return reports.every((r) => r.ok) ? 0 : 1;
   } finally {
     runtime.close();
-  }
-}
-
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -20,7 +20,8 @@ import { ConfigError } from '../study/config';
 import { isPresetName, PRESETS } from '../study/presets';
 import { parseResultsFile, type ResultsFile } from '../study/results';
 import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
-import { launchChromium, serverUrl, startServer } from './browser';
+import { withHeadlessPage } from './browser';
+import { UsageError, usage } from './usage';
 
 const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend ${BACKENDS.join('|')}]
        [--dawn-backend auto|${DAWN_BACKENDS.join('|')}] [--kernels ${KERNEL_POLICIES.join('|')}] [--out FILE.json] [--hardware-gpu]
@@ -34,8 +35,6 @@ const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--r
   --hardware-gpu browser runtime: use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -86,15 +85,6 @@ async function loadSpec(configPath: string | undefined, preset: string | undefin
   return parseStudySpec(isStudy ? value : { schema: STUDY_SCHEMA, name: basename(path, '.json'), baseline: value, seeds: [0] });
 }
 
-/** A parse that throws a plain Error turned into a usage error (exit 2, with the usage). */
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 /** The engine in this process on Dawn's WebGPU: the same study runner as the page's, over the same EngineApi. */
 async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<ResultsFile> {
   const { startNodeEngine } = await import('../runtime/node-engine');
@@ -109,23 +99,12 @@ async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', ker
 }
 
 async function runHeadless(spec: StudySpec, backend: BackendName, kernels: KernelPolicy, hardwareGpu: boolean): Promise<ResultsFile> {
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu }).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  try {
-    const page = await chromium.context.newPage();
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return withHeadlessPage(ROOT, 'src/app/headless.html', { hardwareGpu }, async (page) => {
     await page.exposeFunction('classwiseReport', (event: StudyEvent) => console.log(describe(event)));
-    await page.goto(new URL('src/app/headless.html', serverUrl(server)).href);
     await page.waitForFunction(() => typeof window.classwiseRunStudy === 'function');
     const raw = await page.evaluate(([s, b, k]) => window.classwiseRunStudy!(s, b, k), [spec, backend, kernels] as const);
-    return await parseResultsFile(raw);
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+    return parseResultsFile(raw);
+  });
 }
 
 function describe(event: StudyEvent): string {
