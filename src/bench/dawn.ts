@@ -89,13 +89,13 @@ export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps
       }
       const row: DawnCase = { model, custom: skipped(''), stock: skipped(''), customKernelMs: null, stockKernelMs: null };
       row.custom = await hostStep(model, 'custom', steps).then((h) => ({ status: 'ok' as const, ...h }), failed);
-      log(`${backend} ${name} custom: ${row.custom.status === 'ok' ? `${row.custom.dispatchesPerStep} dispatches, ${row.custom.msPerStep.toFixed(1)} ms/step` : row.custom.reason}`);
+      log(`${backend} ${name} custom: ${row.custom.status === 'ok' ? `${row.custom.dispatchesPerStep} dispatches, ${row.custom.msPerStep.toFixed(1)} ms/step, ${row.custom.cpuMsPerStep?.toFixed(1)} CPU ms/step` : row.custom.reason}`);
       if (row.custom.status === 'ok' && row.custom.msPerStep * steps > budgetSec * 1000) {
         over = name;
         row.stock = skipped(`over budget: the custom step took ${(row.custom.msPerStep / 1000).toFixed(1)} s × ${steps} steps > ${budgetSec} s`);
       } else {
         row.stock = await hostStep(model, 'stock', steps).then((h) => ({ status: 'ok' as const, ...h }), failed);
-        log(`${backend} ${name} stock: ${row.stock.status === 'ok' ? `${row.stock.dispatchesPerStep} dispatches, ${row.stock.msPerStep.toFixed(1)} ms/step` : row.stock.reason}`);
+        log(`${backend} ${name} stock: ${row.stock.status === 'ok' ? `${row.stock.dispatchesPerStep} dispatches, ${row.stock.msPerStep.toFixed(1)} ms/step, ${row.stock.cpuMsPerStep?.toFixed(1)} CPU ms/step` : row.stock.reason}`);
         if (timestamps && row.stock.status === 'ok') {
           row.customKernelMs = await kernelMs(model, 'custom');
           row.stockKernelMs = await kernelMs(model, 'stock');

@@ -29,6 +29,11 @@ export interface HostStep {
   byKernel: DispatchCount['byKernel'];
   /** Wall time per step over `steps` steps recorded back to back, to one read-back at the end. */
   msPerStep: number;
+  /**
+   * The process's CPU time (user + system, every thread) per step over the same steps, in Node: on Dawn's null
+   * backend, the host's work itself, which a loaded machine stretches far less than the wall time.
+   */
+  cpuMsPerStep: number | null;
   steps: number;
 }
 
@@ -62,13 +67,16 @@ export async function hostStep(c: ModelCase, mode: KernelMode, steps: number, cu
     const { result: counted, count } = await countDispatches(() => step());
     await counted.data();
     counted.dispose();
+    const cpu = typeof process === 'undefined' ? null : process.cpuUsage();
     const t0 = performance.now();
     const losses: tf.Scalar[] = [];
     for (let s = 0; s < steps; s++) losses.push(step());
     await losses[losses.length - 1]!.data();
     const msPerStep = (performance.now() - t0) / steps;
+    const used = cpu && process.cpuUsage(cpu);
     tf.dispose(losses);
-    return { kernels: mode, dispatchesPerStep: count.dispatches, writesPerStep: count.writes, submitsPerStep: count.submits, byKernel: count.byKernel, msPerStep, steps };
+    const cpuMsPerStep = used ? (used.user + used.system) / 1000 / steps : null;
+    return { kernels: mode, dispatchesPerStep: count.dispatches, writesPerStep: count.writes, submitsPerStep: count.submits, byKernel: count.byKernel, msPerStep, cpuMsPerStep, steps };
   } finally {
     loader.dispose();
     sgd.dispose();

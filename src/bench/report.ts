@@ -20,12 +20,12 @@ const maybe = (x: number | null, show: (v: number) => string) => (x === null ? '
 
 function hostTable(cases: CaseFigures[]): string[] {
   const lines = [
-    '| model | input | batch | dispatches/step | stock | ratio | host ms/step (Dawn null) | stock | ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | input | batch | dispatches/step | stock | ratio | host ms/step (Dawn null) | stock | ratio | host CPU ms/step | stock | ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const c of cases) {
     lines.push(
-      `| ${c.arch}${c.hostWidth !== null && c.hostWidth !== 1 ? ` (width ${c.hostWidth} on null)` : ''} | ${c.size}×${c.size} | ${c.batch} | ${maybe(c.dispatchesPerStep, n0)} | ${maybe(c.stockDispatchesPerStep, n0)} | ${ratio(c.dispatchesPerStep, c.stockDispatchesPerStep)} | ${maybe(c.hostMsPerStep, n1)} | ${maybe(c.stockHostMsPerStep, n1)} | ${ratio(c.hostMsPerStep, c.stockHostMsPerStep)} |`,
+      `| ${c.arch}${c.hostWidth !== null && c.hostWidth !== 1 ? ` (width ${c.hostWidth} on null)` : ''} | ${c.size}×${c.size} | ${c.batch} | ${maybe(c.dispatchesPerStep, n0)} | ${maybe(c.stockDispatchesPerStep, n0)} | ${ratio(c.dispatchesPerStep, c.stockDispatchesPerStep)} | ${maybe(c.hostMsPerStep, n1)} | ${maybe(c.stockHostMsPerStep, n1)} | ${ratio(c.hostMsPerStep, c.stockHostMsPerStep)} | ${maybe(c.hostCpuMsPerStep, n1)} | ${maybe(c.stockHostCpuMsPerStep, n1)} | ${ratio(c.hostCpuMsPerStep, c.stockHostCpuMsPerStep)} |`,
     );
   }
   return lines;

@@ -155,6 +155,8 @@ export function caseFigures(models: ModelCase[], host: DawnFigures | null): Case
       stockDispatchesPerStep: stock?.dispatchesPerStep ?? null,
       hostMsPerStep: custom?.msPerStep ?? null,
       stockHostMsPerStep: stock?.msPerStep ?? null,
+      hostCpuMsPerStep: custom?.cpuMsPerStep ?? null,
+      stockHostCpuMsPerStep: stock?.cpuMsPerStep ?? null,
       byKernel: custom?.byKernel ?? [],
       stockByKernel: stock?.byKernel ?? [],
     };
@@ -179,6 +181,9 @@ export interface CaseFigures {
   stockDispatchesPerStep: number | null;
   hostMsPerStep: number | null;
   stockHostMsPerStep: number | null;
+  /** The same steps' CPU time (process.cpuUsage), less perturbed by a loaded machine than the wall time. */
+  hostCpuMsPerStep: number | null;
+  stockHostCpuMsPerStep: number | null;
   byKernel: { kernel: string; dispatches: number }[];
   stockByKernel: { kernel: string; dispatches: number }[];
 }

@@ -54,7 +54,7 @@ describe('the bench report', () => {
   const r20: ModelCase = { arch: 'resnet20', size: 32, batch: 32, steps: 2 };
   const r50: ModelCase = { arch: 'resnet50', size: 224, batch: 1, steps: 1 };
   const step = (dispatches: number, ms: number, byKernel: { kernel: string; dispatches: number }[]) =>
-    ({ status: 'ok', kernels: 'custom', dispatchesPerStep: dispatches, writesPerStep: dispatches, submitsPerStep: 20, byKernel, msPerStep: ms, steps: 5 }) as const;
+    ({ status: 'ok', kernels: 'custom', dispatchesPerStep: dispatches, writesPerStep: dispatches, submitsPerStep: 20, byKernel, msPerStep: ms, cpuMsPerStep: ms / 2, steps: 5 }) as const;
   const host: DawnBench = {
     backend: 'null',
     adapter: { vendor: '', architecture: '', device: 'null-backend', description: '' },
@@ -106,8 +106,8 @@ describe('the bench report', () => {
   it('gives each model the four host figures, and each next to stock as a ratio', () => {
     expect(report.cases[0]).toMatchObject({ dispatchesPerStep: 258, stockDispatchesPerStep: 1455, hostMsPerStep: 27.5, stockHostMsPerStep: 110 });
     expect(report.cases[1]).toMatchObject({ dispatchesPerStep: null, stockDispatchesPerStep: null, hostMsPerStep: null, stockHostMsPerStep: null });
-    expect(markdown).toContain('| resnet20 | 32×32 | 32 | 258 | 1,455 | ×0.18 | 27.5 | 110.0 | ×0.25 |');
-    expect(markdown).toContain('| resnet50 (width 0.25 on null) | 224×224 | 1 |  |  |  |  |  |  |');
+    expect(markdown).toContain('| resnet20 | 32×32 | 32 | 258 | 1,455 | ×0.18 | 27.5 | 110.0 | ×0.25 | 13.8 | 55.0 | ×0.25 |');
+    expect(markdown).toContain('| resnet50 (width 0.25 on null) | 224×224 | 1 |  |  |  |  |  |  |  |  |  |');
     expect(nullWidth(() => 270_000)).toBe(1);
     expect(nullWidth((w) => 23_500_000 * w * w)).toBe(0.25);
     expect(markdown).toContain('| SgdUpdate | 59 | 0 |');
