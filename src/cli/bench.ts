@@ -130,12 +130,14 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
 
   // Machine-independent figures first, in a Node process of their own on Dawn's null backend.
-  const host = values['no-host'] ? null : await dawnFigures({ backend: 'null', models, steps: hostSteps, budgetSec }, 3 * budgetSec * models.length);
+  // Each model may take its budget custom and again stock (3× each before a case gives up), and Dawn a minute to start.
+  const childLimitSec = 60 + 2 * 3 * budgetSec * models.length;
+  const host = values['no-host'] ? null : await dawnFigures({ backend: 'null', models, steps: hostSteps, budgetSec }, childLimitSec);
   let browser: BrowserReport | null = null;
   const dawn: DawnFigures[] = [];
   if (runtime === 'node') {
     const chosen: DawnBackend[] = dawnBackend === 'auto' ? [...DAWN_AUTO] : [dawnBackend];
-    for (const backend of chosen) dawn.push(await dawnFigures({ backend, models, steps: Math.max(1, Math.min(hostSteps, 2)), budgetSec }, 3 * budgetSec * models.length));
+    for (const backend of chosen) dawn.push(await dawnFigures({ backend, models, steps: Math.max(1, Math.min(hostSteps, 2)), budgetSec }, childLimitSec));
   } else {
     browser = await browserSuite(plan, kernelCases, values['hardware-gpu']);
   }
