@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { startDawn } from '../runtime/dawn';
 import type { DawnBackend } from '../runtime/options';
+import type { KernelChoice } from '../engine/kernels/autotune';
+import { prepareKernels, setKernelPolicy } from '../engine/kernels/policy';
 import { hostStep, useKernels, type HostStep, type KernelMode } from './host';
 import { classesFor, nullWidth, runConfig, synthetic, type Measured, type ModelCase } from './training';
 import { BatchLoader } from '../engine/batches';
@@ -22,6 +24,8 @@ import { cropResampling } from '../augment/crop';
 
 export interface DawnCase {
   model: ModelCase;
+  /** With the policy `auto`: the autotuner's choice on this adapter, which the custom figures ran with. */
+  choice?: KernelChoice;
   custom: Measured<HostStep>;
   stock: Measured<HostStep>;
   /** One step's summed kernel time (GPU timestamps); null where the adapter has none, or on null. */
@@ -72,7 +76,7 @@ const failed = (error: unknown): { status: 'failed'; reason: string } => ({ stat
  * budget skips its stock step (about 3× slower on CPU adapters) and every
  * larger model.
  */
-export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps: number, budgetSec: number, log: (line: string) => void): Promise<DawnBench> {
+export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps: number, budgetSec: number, log: (line: string) => void, policy: 'custom' | 'auto' = 'custom'): Promise<DawnBench> {
   const runtime = await startDawn(backend);
   try {
     const report = await selectBackend('webgpu', 'custom');
@@ -88,7 +92,13 @@ export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps
         continue;
       }
       const row: DawnCase = { model, custom: skipped(''), stock: skipped(''), customKernelMs: null, stockKernelMs: null };
-      row.custom = await hostStep(model, 'custom', steps).then((h) => ({ status: 'ok' as const, ...h }), failed);
+      if (policy === 'auto') {
+        setKernelPolicy('auto');
+        const spec = buildArchitecture({ arch: model.arch, width: model.width ?? 1, stem: 'auto' }, [model.size, model.size, 3], classesFor(model));
+        row.choice = (await prepareKernels(spec, [model.size, model.size, 3], model.batch)) ?? undefined;
+        log(`${backend} ${name} auto: custom ${row.choice?.custom.join(', ') || 'none'}`);
+      }
+      row.custom = await hostStep(model, 'custom', steps, row.choice?.custom).then((h) => ({ status: 'ok' as const, ...h }), failed);
       log(`${backend} ${name} custom: ${row.custom.status === 'ok' ? `${row.custom.dispatchesPerStep} dispatches, ${row.custom.msPerStep.toFixed(1)} ms/step, ${row.custom.cpuMsPerStep?.toFixed(1)} CPU ms/step` : row.custom.reason}`);
       if (row.custom.status === 'ok' && row.custom.msPerStep * steps > budgetSec * 1000) {
         over = name;

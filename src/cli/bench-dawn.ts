@@ -14,10 +14,12 @@ export interface DawnPlan {
   models: ModelCase[];
   steps: number;
   budgetSec: number;
+  /** The custom arm's kernels: all custom (default) or the autotuner's choice. */
+  policy?: 'custom' | 'auto';
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
-benchDawn(plan.backend, plan.models, plan.steps, plan.budgetSec, (line) => console.error(`[bench] ${line}`))
+benchDawn(plan.backend, plan.models, plan.steps, plan.budgetSec, (line) => console.error(`[bench] ${line}`), plan.policy)
   .then((result) => {
     console.log(JSON.stringify(result));
     process.exit(0);
