@@ -1,5 +1,5 @@
 /**
- * npm run reference -- FILE.json [--backend webgpu|webgl|cpu] [--kernels custom|stock] [--hardware-gpu]
+ * npm run reference -- FILE.json [--backend webgpu|webgl|cpu] [--kernels custom|stock] [--out REPORT.json] [--hardware-gpu]
  *
  * Reproduces every case of a PyTorch reference file with the engine's own
  * code in headless Chromium (src/app/reference.html → src/engine/reference/)
@@ -7,7 +7,7 @@
  * status: 0 when every case is within its tolerance, 1 when any is not, 2 when
  * the file or the arguments are refused.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,11 +18,12 @@ import { formatCaseReport, verdictLine, type CaseReport } from '../engine/refere
 import { launchChromium, serverUrl, startServer } from './browser';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
-const USAGE = `usage: npm run reference -- FILE.json [--backend ${BACKENDS.join('|')}] [--kernels ${KERNEL_SETS.join('|')}] [--hardware-gpu]
+const USAGE = `usage: npm run reference -- FILE.json [--backend ${BACKENDS.join('|')}] [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
   FILE.json      a reference file: ../shared/fixtures/torch-resnet-reference.json, torch-sgd-reference.json,
                  or one written by test/reference/torch_resnet_reference.py
   --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
   --kernels      on WebGPU: the engine's custom kernels (default) or tfjs's stock ones
+  --out          also write every case's report, each quantity with its errors, as JSON
   --hardware-gpu use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +38,7 @@ async function main(): Promise<number> {
       options: {
         backend: { type: 'string', default: 'webgpu' },
         kernels: { type: 'string', default: 'custom' },
+        out: { type: 'string' },
         'hardware-gpu': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -89,6 +91,10 @@ async function main(): Promise<number> {
     }
     if (pageErrors.length) throw new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`);
     console.log(`\n${verdictLine(reports, described)}`);
+    if (values.out) {
+      await writeFile(resolve(values.out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
+      console.log(`wrote ${resolve(values.out)}`);
+    }
     return reports.every((r) => r.ok) ? 0 : 1;
   } finally {
     await chromium.close();
