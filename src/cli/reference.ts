@@ -15,7 +15,6 @@ import type { KernelSet, ReferenceEnvironment } from '../app/reference';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import { parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
-import { launchChromium, serverUrl, startServer } from './browser';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
 const USAGE = `usage: npm run reference -- FILE.json [--backend ${BACKENDS.join('|')}] [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
@@ -69,6 +68,8 @@ async function main(): Promise<number> {
   const raw = (JSON.parse(text) as { cases: unknown[] }).cases;
   console.log(`${path}: ${file.cases.length} cases${file.about ? `\n  ${file.about.slice(0, 160)}${file.about.length > 160 ? '…' : ''}` : ''}`);
 
+  // Loaded only now: Vite and Playwright take seconds to import, and a refused file should not wait for them.
+  const { launchChromium, serverUrl, startServer } = await import('./browser');
   const server = await startServer(ROOT);
   const chromium = await launchChromium({ hardwareGpu: values['hardware-gpu'] }).catch(async (error: unknown) => {
     await server.close();
