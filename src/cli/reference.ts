@@ -91,11 +91,12 @@ async function main(): Promise<number> {
       console.log(formatCaseReport(report).join('\n'));
     }
     if (pageErrors.length) throw new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`);
-    console.log(`\n${verdictLine(reports, described)}`);
     if (values.out) {
       await writeFile(resolve(values.out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
-      console.log(`wrote ${resolve(values.out)}`);
+      console.log(`\nwrote ${resolve(values.out)}`);
     }
+    // The verdict is the last line, whatever else was printed.
+    console.log(`\n${verdictLine(reports, described)}`);
     return reports.every((r) => r.ok) ? 0 : 1;
   } finally {
     await chromium.close();
