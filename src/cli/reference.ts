@@ -1,6 +1,6 @@
 /**
  * npm run reference -- FILE.json [--runtime browser|node] [--backend webgpu|webgl|cpu] [--dawn-backend auto|vulkan|opengles]
- *                      [--kernels custom|stock] [--hardware-gpu]
+ *                      [--kernels custom|stock] [--out REPORT.json] [--hardware-gpu]
  *
  * Reproduces every case of a PyTorch reference file with the engine's own
  * code in headless Chromium (src/app/reference.html → src/engine/reference/),
@@ -9,7 +9,7 @@
  * status: 0 when every case is within its tolerance, 1 when any is not, 2 when
  * the file or the arguments are refused.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,18 +18,18 @@ import { BACKENDS, type BackendName } from '../engine/backend';
 import { parseCase, parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
 import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
-import { launchChromium, serverUrl, startServer } from './browser';
 import { UsageError, usage } from './usage';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
 const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [--backend ${BACKENDS.join('|')}] [--dawn-backend auto|${DAWN_BACKENDS.join('|')}]
-       [--kernels ${KERNEL_SETS.join('|')}] [--hardware-gpu]
+       [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
   FILE.json      a reference file: ../shared/fixtures/torch-resnet-reference.json, torch-sgd-reference.json,
                  or one written by test/reference/torch_resnet_reference.py
   --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
   --runtime      browser (default: headless Chromium) or node (Dawn for Node's WebGPU, no browser)
   --dawn-backend node runtime: Dawn's backend (default auto: vulkan, then opengles)
   --kernels      on WebGPU: the engine's custom kernels and fusions (default) or tfjs's stock ones
+  --out          also write every case's report, each quantity with its errors, as JSON
   --hardware-gpu use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,6 +44,7 @@ async function main(): Promise<number> {
         runtime: { type: 'string', default: 'browser' },
         'dawn-backend': { type: 'string', default: 'auto' },
         kernels: { type: 'string', default: 'custom' },
+        out: { type: 'string' },
         'hardware-gpu': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -75,8 +76,10 @@ async function main(): Promise<number> {
   const file = parseReferenceText(text);
   const raw = (JSON.parse(text) as { cases: unknown[] }).cases;
   console.log(`${path}: ${file.cases.length} cases${file.about ? `\n  ${file.about.slice(0, 160)}${file.about.length > 160 ? '…' : ''}` : ''}`);
-  if (runtime === 'node') return inNode(raw, dawnBackend, kernels);
+  if (runtime === 'node') return inNode(path, raw, dawnBackend, kernels, values.out);
 
+  // Loaded only now: Vite and Playwright take seconds to import, and a refused file should not wait for them.
+  const { launchChromium, serverUrl, startServer } = await import('./browser');
   const server = await startServer(ROOT);
   const chromium = await launchChromium({ hardwareGpu: values['hardware-gpu'] }).catch(async (error: unknown) => {
     await server.close();
@@ -98,6 +101,11 @@ async function main(): Promise<number> {
       console.log(formatCaseReport(report).join('\n'));
     }
     if (pageErrors.length) throw new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`);
+    if (values.out) {
+      await writeFile(resolve(values.out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
+      console.log(`\nwrote ${resolve(values.out)}`);
+    }
+    // The verdict is the last line, whatever else was printed.
     console.log(`\n${verdictLine(reports, described)}`);
     return reports.every((r) => r.ok) ? 0 : 1;
   } finally {
@@ -107,14 +115,15 @@ async function main(): Promise<number> {
 }
 
 /** The same cases through the same runner, in this process on Dawn's WebGPU. */
-async function inNode(raw: unknown[], dawnBackend: DawnBackend | 'auto', kernels: KernelSet): Promise<number> {
+async function inNode(path: string, raw: unknown[], dawnBackend: DawnBackend | 'auto', kernels: KernelSet, out: string | undefined): Promise<number> {
   const { startDawn } = await import('../runtime/dawn');
   const runtime = await startDawn(dawnBackend);
   try {
     const { selectBackend } = await import('../engine/backend');
     const { referenceEnvironment } = await import('../engine/reference/environment');
     const { runReferenceCase } = await import('../engine/reference/run');
-    const described = `${describeEnvironment(referenceEnvironment(await selectBackend('webgpu', kernels)))}, Node.js on Dawn (${runtime.backend})`;
+    const environment = referenceEnvironment(await selectBackend('webgpu', kernels));
+    const described = `${describeEnvironment(environment)}, Node.js on Dawn (${runtime.backend})`;
     console.log(`running on ${described}\n`);
     const reports: CaseReport[] = [];
     for (const [i, kase] of raw.entries()) {
@@ -122,6 +131,11 @@ async function inNode(raw: unknown[], dawnBackend: DawnBackend | 'auto', kernels
       reports.push(report);
       console.log(formatCaseReport(report).join('\n'));
     }
+    if (out) {
+      await writeFile(resolve(out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
+      console.log(`\nwrote ${resolve(out)}`);
+    }
+    // The verdict is the last line, whatever else was printed.
     console.log(`\n${verdictLine(reports, described)}`);
     return reports.every((r) => r.ok) ? 0 : 1;
   } finally {

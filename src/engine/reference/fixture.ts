@@ -42,21 +42,27 @@ export interface ReferenceBatch {
   labels: Int32Array;
 }
 
-export interface TrainingCase {
-  kind: 'training';
+/** What the two training formats share: SGD steps on fixed batches from a loaded state, and what they led to. */
+export interface SgdRun {
   name: string;
-  model: ModelConfig;
-  inputShape: InputShape;
-  numClasses: number;
   hyper: SgdHyper;
   /** Step i uses batches[i % batches.length]. */
   batches: ReferenceBatch[];
   /** Every parameter and BatchNorm running statistic, by state_dict name. */
   init: Map<string, NamedTensor>;
   lossPerStep: number[];
-  gradientsAtStep0: Map<string, NamedTensor>;
+  /** The same tensors after training. */
   final: Map<string, NamedTensor>;
+  /** Eval mode, on batch 0, after training. */
   evalLogits: NamedTensor;
+}
+
+export interface TrainingCase extends SgdRun {
+  kind: 'training';
+  model: ModelConfig;
+  inputShape: InputShape;
+  numClasses: number;
+  gradientsAtStep0: Map<string, NamedTensor>;
   /** PyTorch float32's distance from the reference, measured as `relativeError` does. */
   torchFloat32Error: {
     lossPerStep: number[];
@@ -84,17 +90,9 @@ export interface ResizedCropCase {
   windows: CropWindowCase[];
 }
 
-/** The micro-net of torch-sgd-reference.json: conv3x3 1→4 → BN → ReLU → global mean → linear 4→3, float32 reference. */
-export interface MicroNetCase {
+/** The micro-net of torch-sgd-reference.json: conv3x3 1→4 → BN → ReLU → global mean → linear 4→3, float32 reference; tensors by the engine's names (see MICRO_NET_TENSORS). */
+export interface MicroNetCase extends SgdRun {
   kind: 'micro-net';
-  name: string;
-  hyper: SgdHyper;
-  batches: ReferenceBatch[];
-  /** By the file's names (conv.kernel, bn.gamma, …; see MICRO_NET_TENSORS). */
-  init: Map<string, NamedTensor>;
-  lossPerStep: number[];
-  final: Map<string, NamedTensor>;
-  evalLogits: NamedTensor;
 }
 
 export type ReferenceCase = TrainingCase | ResizedCropCase | MicroNetCase;

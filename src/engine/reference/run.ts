@@ -31,6 +31,7 @@ import {
   type ReferenceCase,
   type ResizedCropCase,
   type SgdHyper,
+  type SgdRun,
   type TrainingCase,
 } from './fixture';
 import {
@@ -112,66 +113,89 @@ async function readState(store: ParameterStore, names: Iterable<string>): Promis
 }
 
 /**
- * The gradients of the first step's loss, by parameter name, computed as
- * `trainStep` computes them (tf.variableGrads of the same loss). The forward
- * pass in training mode moves the BatchNorm running statistics, so they are
- * put back: the step itself then starts from the file's state.
+ * The engine's SGD, keeping a copy of the gradients the first step hands it:
+ * the gradients `trainStep` computed and applied, not a second computation.
  */
-async function firstStepGradients(store: ParameterStore, loss: () => tf.Scalar): Promise<Map<string, Float32Array>> {
-  const saved = [...store.buffers].map(([name, v]) => [name, tf.clone(v)] as const);
-  const { value, grads } = tf.variableGrads(loss, [...store.params.values()]);
-  const out = new Map<string, Float32Array>();
-  for (const [variableName, g] of Object.entries(grads)) out.set(store.nameOf(variableName), (await g.data()) as Float32Array);
-  tf.dispose([value, ...Object.values(grads)]);
-  for (const [name, v] of saved) {
-    store.buffer(name).assign(v);
-    v.dispose();
+class FirstStepRecorder extends Sgd {
+  gradients: Map<string, tf.Tensor> | null = null;
+
+  override apply(grads: Map<string, tf.Tensor>, lr: number): void {
+    this.gradients ??= new Map([...grads].map(([name, g]) => [name, tf.keep(tf.clone(g))]));
+    super.apply(grads, lr);
   }
-  return out;
+
+  override dispose(): void {
+    tf.dispose([...(this.gradients?.values() ?? [])]);
+    super.dispose();
+  }
+}
+
+/** What a reference run reads back: each step's loss, the first step's gradients, the named tensors after training, the eval logits on batch 0. */
+interface Trajectory {
+  losses: number[];
+  gradients: Map<string, Float32Array>;
+  final: Map<string, Float32Array>;
+  logits: Float32Array;
+}
+
+/**
+ * The case's steps with the engine's SGD (step i on batch i mod the number of
+ * batches), then its state and eval-mode logits.
+ */
+async function trainCase(store: ParameterStore, kase: SgdRun, forward: (x: tf.Tensor4D, mode: ForwardMode) => tf.Tensor2D): Promise<Trajectory> {
+  const { hyper } = kase;
+  const sgd = new FirstStepRecorder(store, { lr: hyper.lr, momentum: hyper.momentum, nesterov: hyper.nesterov, weightDecay: hyper.weightDecay, decayNormAndBias: hyper.decayNormAndBias });
+  const batches = uploadBatches(kase.batches);
+  try {
+    loadState(store, kase.init);
+    const mode: ForwardMode = { training: true, bnMomentum: hyper.bnMomentum };
+    const losses: tf.Scalar[] = [];
+    for (let step = 0; step < hyper.steps; step++) {
+      const batch = batches[step % batches.length]!;
+      losses.push(trainStep(store, sgd, () => crossEntropy(forward(batch.x, mode), batch.labels), hyper.lr));
+    }
+    if (!sgd.gradients) throw new Error("the engine's training step did not hand its gradients to Sgd.apply");
+    const gradients = new Map<string, Float32Array>();
+    for (const [name, g] of sgd.gradients) gradients.set(name, (await g.data()) as Float32Array);
+    const lossValues = await Promise.all(losses.map(async (l) => (await l.data())[0]!));
+    tf.dispose(losses);
+    const final = await readState(store, kase.final.keys());
+    const logits = tf.tidy(() => forward(batches[0]!.x, { training: false, bnMomentum: hyper.bnMomentum }));
+    const logitValues = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return { losses: lossValues, gradients, final, logits: logitValues };
+  } finally {
+    tf.dispose(batches.flatMap((b) => [b.x, b.labels]));
+    sgd.dispose();
+  }
 }
 
 async function runTraining(kase: TrainingCase): Promise<Quantity[]> {
   checkEpsilon(kase);
-  const { hyper } = kase;
   const net = createResNet(buildArchitecture(kase.model, kase.inputShape, kase.numClasses), Rng.fromSeed(0, 'init'));
-  const sgd = new Sgd(net.store, { lr: hyper.lr, momentum: hyper.momentum, nesterov: hyper.nesterov, weightDecay: hyper.weightDecay, decayNormAndBias: hyper.decayNormAndBias });
-  const batches = uploadBatches(kase.batches);
+  let run: Trajectory;
   try {
-    loadState(net.store, kase.init);
-    const mode: ForwardMode = { training: true, bnMomentum: hyper.bnMomentum };
-    const lossOn = (b: (typeof batches)[number]) => () => crossEntropy(net.forward(b.x, mode), b.labels);
-    const gradients = await firstStepGradients(net.store, lossOn(batches[0]!));
-    const losses: tf.Scalar[] = [];
-    for (let step = 0; step < hyper.steps; step++) losses.push(trainStep(net.store, sgd, lossOn(batches[step % batches.length]!), hyper.lr));
-    const lossValues = await Promise.all(losses.map(async (l) => (await l.data())[0]!));
-    tf.dispose(losses);
-    const final = await readState(net.store, kase.final.keys());
-    const logits = tf.tidy(() => net.forward(batches[0]!.x, { training: false, bnMomentum: hyper.bnMomentum }));
-    const logitValues = await logits.data();
-    logits.dispose();
-
-    const errors = kase.torchFloat32Error;
-    const quantity = (group: Quantity['group'], name: string, engineError: number, torchError: number): Quantity => ({
-      group,
-      name,
-      engineError,
-      torchError,
-      allowed: allowedError(torchError),
-      ok: withinTorchRule(engineError, torchError),
-    });
-    return [
-      ...kase.lossPerStep.map((reference, i) => quantity('loss', `step ${i}`, scalarError(lossValues[i]!, reference), errors.lossPerStep[i]!)),
-      ...[...kase.gradientsAtStep0].map(([name, reference]) =>
-        quantity('gradient', name, relativeError(gradients.get(name) ?? [], reference.values), errors.gradientsAtStep0.get(name)!),
-      ),
-      ...[...kase.final].map(([name, reference]) => quantity('final', name, relativeError(final.get(name)!, reference.values), errors.final.get(name)!)),
-      quantity('logits', 'eval logits on batch 0', relativeError(logitValues, kase.evalLogits.values), errors.logits),
-    ];
+    run = await trainCase(net.store, kase, net.forward);
   } finally {
-    tf.dispose(batches.flatMap((b) => [b.x, b.labels]));
-    sgd.dispose();
     net.dispose();
   }
+  const errors = kase.torchFloat32Error;
+  const quantity = (group: Quantity['group'], name: string, engineError: number, torchError: number): Quantity => ({
+    group,
+    name,
+    engineError,
+    torchError,
+    allowed: allowedError(torchError),
+    ok: withinTorchRule(engineError, torchError),
+  });
+  return [
+    ...kase.lossPerStep.map((reference, i) => quantity('loss', `step ${i}`, scalarError(run.losses[i]!, reference), errors.lossPerStep[i]!)),
+    ...[...kase.gradientsAtStep0].map(([name, reference]) =>
+      quantity('gradient', name, relativeError(run.gradients.get(name) ?? [], reference.values), errors.gradientsAtStep0.get(name)!),
+    ),
+    ...[...kase.final].map(([name, reference]) => quantity('final', name, relativeError(run.final.get(name)!, reference.values), errors.final.get(name)!)),
+    quantity('logits', 'eval logits on batch 0', relativeError(run.logits, kase.evalLogits.values), errors.logits),
+  ];
 }
 
 /** Every window of the case in one batch, as training applies crops: the image repeated, one plan. */
@@ -203,7 +227,6 @@ async function runResizedCrop(kase: ResizedCropCase): Promise<Quantity[]> {
 /** The micro-net from the engine's layers, trained by its SGD (the network of torch-sgd-reference.json). */
 async function runMicroNet(kase: MicroNetCase): Promise<Quantity[]> {
   checkEpsilon(kase);
-  const { hyper } = kase;
   const store = new ParameterStore();
   const conv = { name: 'conv', inChannels: 1, outChannels: 4, kernel: 3, stride: 1, padding: 1 };
   const bn = { name: 'bn', channels: 4 };
@@ -211,42 +234,25 @@ async function runMicroNet(kase: MicroNetCase): Promise<Quantity[]> {
   addBatchNorm(store, bn);
   store.addParam('fc.weight', 'fc-kernel', tf.zeros([4, 3]));
   store.addParam('fc.bias', 'fc-bias', tf.zeros([3]));
-  const sgd = new Sgd(store, { lr: hyper.lr, momentum: hyper.momentum, nesterov: hyper.nesterov, weightDecay: hyper.weightDecay, decayNormAndBias: hyper.decayNormAndBias });
-  const batches = uploadBatches(kase.batches);
+  const forward = (x: tf.Tensor4D, mode: ForwardMode) =>
+    tf.tidy(() => dense(store, 'fc', tf.mean(tf.relu(batchNorm(store, bn, conv2d(store, conv, x), mode)), [1, 2]) as tf.Tensor2D));
+  let run: Trajectory;
   try {
-    loadState(store, kase.init);
-    const forward = (x: tf.Tensor4D, training: boolean) =>
-      tf.tidy(() => {
-        const h = tf.relu(batchNorm(store, bn, conv2d(store, conv, x), { training, bnMomentum: hyper.bnMomentum }));
-        return dense(store, 'fc', tf.mean(h, [1, 2]) as tf.Tensor2D);
-      });
-    const losses: tf.Scalar[] = [];
-    for (let step = 0; step < hyper.steps; step++) {
-      const batch = batches[step % batches.length]!;
-      losses.push(trainStep(store, sgd, () => crossEntropy(forward(batch.x, true), batch.labels), hyper.lr));
-    }
-    const lossValues = await Promise.all(losses.map(async (l) => (await l.data())[0]!));
-    tf.dispose(losses);
-    const final = await readState(store, kase.final.keys());
-    const logits = forward(batches[0]!.x, false);
-    const logitValues = await logits.data();
-    logits.dispose();
-    const quantity = (group: Quantity['group'], name: string, engineError: number): Quantity => ({
-      group,
-      name,
-      engineError,
-      torchError: null,
-      allowed: MICRO_NET_TOLERANCE,
-      ok: engineError < MICRO_NET_TOLERANCE,
-    });
-    return [
-      ...kase.lossPerStep.map((reference, i) => quantity('loss', `step ${i}`, elementwiseRelativeError([lossValues[i]!], [reference]))),
-      ...[...kase.final].map(([name, reference]) => quantity('final', name, elementwiseRelativeError(final.get(name)!, reference.values))),
-      quantity('logits', 'eval logits on batch 0', elementwiseRelativeError(logitValues, kase.evalLogits.values)),
-    ];
+    run = await trainCase(store, kase, forward);
   } finally {
-    tf.dispose(batches.flatMap((b) => [b.x, b.labels]));
-    sgd.dispose();
     store.dispose();
   }
+  const quantity = (group: Quantity['group'], name: string, engineError: number): Quantity => ({
+    group,
+    name,
+    engineError,
+    torchError: null,
+    allowed: MICRO_NET_TOLERANCE,
+    ok: engineError < MICRO_NET_TOLERANCE,
+  });
+  return [
+    ...kase.lossPerStep.map((reference, i) => quantity('loss', `step ${i}`, elementwiseRelativeError([run.losses[i]!], [reference]))),
+    ...[...kase.final].map(([name, reference]) => quantity('final', name, elementwiseRelativeError(run.final.get(name)!, reference.values))),
+    quantity('logits', 'eval logits on batch 0', elementwiseRelativeError(run.logits, kase.evalLogits.values)),
+  ];
 }
