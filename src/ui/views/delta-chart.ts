@@ -46,7 +46,7 @@ export interface DeltaGeometry {
 }
 
 export function classColour(c: ClassDelta): string {
-  return c.significant === 'hurt' ? COLOURS.hurt : c.significant === 'helped' ? COLOURS.helped : COLOURS.neutral;
+  return c.verdict === 'hurt' ? COLOURS.hurt : c.verdict === 'helped' ? COLOURS.helped : COLOURS.neutral;
 }
 
 const finite = (v: number, fallback: number) => (Number.isFinite(v) ? v : fallback);
@@ -192,7 +192,7 @@ export class DeltaChart extends ChartElement {
         p.line(x(finite(d.delta.low, d.delta.estimate)), cy, x(finite(d.delta.high, d.delta.estimate)), cy, colour, 1.5);
         for (const end of [d.delta.low, d.delta.high]) if (Number.isFinite(end)) p.line(x(end), cy - 4, x(end), cy + 4, colour, 1.5);
         p.circle(est, cy, 4.5, colour);
-        p.text(pointsDelta(d.delta.estimate), width - 6, cy, { align: 'right', size: 11, fill: d.significant ? colour : COLOURS.muted, weight: d.significant ? 'bold' : 'normal' });
+        p.text(pointsDelta(d.delta.estimate), width - 6, cy, { align: 'right', size: 11, fill: d.verdict ? colour : COLOURS.muted, weight: d.verdict ? 'bold' : 'normal' });
         marks.push({ classIndex: k, x: est, y: cy, colour });
       });
       p.line(x(0), plot.top - 4, x(0), plot.bottom, COLOURS.zero, 1);
@@ -275,7 +275,7 @@ export class DeltaChart extends ChartElement {
         d.className,
         `${percent(d.baseline.estimate)} → ${percent(d.treatment.estimate)}`,
         `Δ ${pointsDelta(d.delta.estimate)} ${intervalPoints(d.delta)} (95%)`,
-        `q = ${qValue(d.q)}${d.significant ? ` · significantly ${d.significant}` : ' · not significant'}`,
+        `q = ${qValue(d.q)}${d.verdict ? ` · ${d.verdict}` : d.modelDifference ? ` · the models differ (${d.modelDifference})` : ' · no verdict'}`,
         `rank ${rank} of ${this.order().length}`,
       ],
       classes: [k],
@@ -332,14 +332,14 @@ export class DeltaChart extends ChartElement {
 
   private renderRow(k: number) {
     const d = this.comparison!.classes[k]!;
-    const tone = d.significant ?? '';
+    const tone = d.verdict ?? '';
     return html`<tr data-testid="delta-row" data-class=${k} class=${this.selectedClasses.includes(k) ? 'selected' : ''} @click=${(e: MouseEvent) => this.pick([k], e.shiftKey || e.ctrlKey || e.metaKey)}>
       <td>${this.order().indexOf(k) + 1}</td>
       <td class="name"><button class="link" data-testid="delta-row-name">${d.className}</button></td>
       <td>${percent(d.baseline.estimate)}</td>
       <td>${percent(d.treatment.estimate)}</td>
       <td class=${tone}>${pointsDelta(d.delta.estimate)} ${intervalPoints(d.delta)}</td>
-      <td class=${tone}>${qValue(d.q)}${d.significant ? ` (${d.significant})` : nothing}</td>
+      <td class=${tone}>${qValue(d.q)}${d.verdict ? ` (${d.verdict})` : d.modelDifference ? ` (models differ)` : nothing}</td>
     </tr>`;
   }
 
