@@ -9,8 +9,9 @@
  *
  *   σ(μₖ + bᵢ + uₛₖ + vₐₛₖ + rₛᵢ + [a = treatment]·δₖ)
  *
- * - μₖ: the class's base logit, set so that its baseline accuracy is aₖ,
- *   drawn uniformly from [0.6, 0.97];
+ * - μₖ: the class's base logit, set so that its baseline accuracy is about
+ *   aₖ, drawn uniformly from [0.6, 0.97] (the probit approximation
+ *   E σ(μ + N(0, s²)) ≈ σ(μ/√(1 + πs²/8)));
  * - bᵢ ~ N(0, difficulty²): the image's difficulty, the same for every run
  *   (the test images are shared);
  * - uₛₖ ~ N(0, sharedSeed²): seed s's effect on class k, shared by both sides
@@ -49,6 +50,12 @@ const GH_X = [-4.512745863399783, -3.20542900285647, -2.07684797867783, -1.02325
 const GH_W = [2.2345844007746607e-5, 0.0027891413212317692, 0.04991640676521782, 0.24409750289493953, 0.40634920634920635, 0.24409750289493953, 0.04991640676521782, 0.0027891413212317692, 2.2345844007746607e-5];
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+function expectedAccuracy(logits: Float64Array, noiseSd: number): number {
+  let value = 0;
+  for (const eta of logits) for (let j = 0; j < GH_X.length; j++) value += GH_W[j]! * sigmoid(eta + noiseSd * GH_X[j]!);
+  return value / logits.length;
+}
 
 /** The logit shift at which a class's expected accuracy (over its images' difficulties and the seed–image noise) is `target`, by Newton's method. */
 function shiftTo(logits: Float64Array, noiseSd: number, target: number): number {
@@ -94,10 +101,11 @@ export function simulateStudy(model: SimulationModel, rng: Rng): RunOutcome[] {
   for (let k = 0; k < K; k++) {
     const difficulty = Float64Array.from({ length: n }, () => m.difficulty * rng.normal());
     const target = rng.uniform(0.6, 0.97);
-    const base = shiftTo(difficulty, m.seedImage, target);
+    const base = Math.log(target / (1 - target)) * Math.sqrt(1 + (Math.PI * (m.difficulty ** 2 + m.seedImage ** 2)) / 8);
     const eta = difficulty.map((b) => b + base);
     logits.push(eta);
-    if (planted.has(k)) shift[k] = shiftTo(eta, m.seedImage, target - m.drop);
+    // The planted drop is exact: the shift that lowers this class's expected accuracy (over its own images) by `drop`.
+    if (planted.has(k)) shift[k] = shiftTo(eta, m.seedImage, expectedAccuracy(eta, m.seedImage) - m.drop);
     armSd[k] = m.armSeed * Math.exp(m.armSeedSpread * rng.normal());
   }
   const dataset = { name: 'simulated', classNames: Array.from({ length: K }, (_, k) => `class ${k}`), testCount: K * n, contentHash: 'd'.repeat(64) };

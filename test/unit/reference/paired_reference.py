@@ -14,8 +14,12 @@ python3-statsmodels 0.13, python3-mpmath):
   digits), checked against scipy.stats.nct.cdf;
 - the two-way ANOVA without replication: statsmodels' ols + anova_lm on the
   long table (value ~ C(seed) + C(image));
-- the power of the planning aid: statsmodels' power formula for a two-sided
-  t test (the noncentral t) at the df and standard error the aid documents.
+- the power of the planning aid: the two-sided t-test power of statsmodels'
+  ttest_power, nct.sf(crit) + nct.cdf(-crit), at the df and standard error
+  the aid documents, evaluated with mpmath (the critical value by findroot on
+  the 50-digit t CDF, the noncentral t as above): scipy 1.10's t.isf is off
+  by ~1e-9 at fractional df (6.309203879 for 6.309203872 at df 3.5), so
+  statsmodels' own number is printed beside it only as a check.
 
 The tests never run this script: its printed values are written into them.
 Run: /usr/bin/python3 test/unit/reference/paired_reference.py
@@ -102,6 +106,12 @@ for name, rows in tables.items():
     ms = a['mean_sq']
     print(name, rows, f'[{f(data.value.mean())}, {f(ms["C(seed)"])}, {f(ms["C(image)"])}, {f(ms["Residual"])}]')
 
+def t_cdf(t, df):
+    t, df = mp.mpf(t), mp.mpf(df)
+    tail = mp.betainc(df / 2, mp.mpf(1) / 2, 0, df / (df + t * t), regularized=True) / 2
+    return tail if t < 0 else 1 - tail
+
+
 print('// planning power: [seedVariance, imageVariance, images, classes, priorDf, seeds, drop, alpha, power]')
 
 
@@ -113,10 +123,14 @@ def planned_power(seed_variance, image_variance, images, classes, prior_df, seed
     else:
         df = seed_df
     se = np.sqrt(seed_part + image_variance)
-    # statsmodels' two-sided t-test power, nct.sf(crit) + nct.cdf(-crit), with the effect as the noncentrality (nobs = 1)
-    return ttest_power(drop / se, nobs=1, alpha=alpha, df=df, alternative='two-sided'), df
+    crit = mp.findroot(lambda t: t_cdf(t, df) - (1 - mp.mpf(alpha) / 2), mp.mpf(float(stats.t.isf(alpha / 2, df))))
+    ncp = drop / se
+    power = 1 - nct_cdf(crit, df, ncp) + nct_cdf(-crit, df, ncp)
+    # statsmodels' two-sided t-test power, with the effect as the noncentrality (nobs = 1)
+    check = ttest_power(ncp, nobs=1, alpha=alpha, df=df, alternative='two-sided')
+    return power, df, abs(check - float(power)) / float(power)
 
 
 for args in [(0.0015, 0.00005, 200, 10, float('inf'), 3, 0.1, 0.005), (0.0015, 0.0, 200, 10, 2.5, 2, 0.1, 0.005), (0.0006, 0.00002, 100, 100, 8.0, 5, 0.05, 0.0005), (0.0004, 0.0, 1000, 10, float('inf'), 4, 0.03, 0.005)]:
-    power, df = planned_power(*args)
-    print(f'[{", ".join(f(a) if np.isfinite(a) else "Infinity" for a in args)}, {f(power)}],  // df {df!r}')
+    power, df, rel = planned_power(*args)
+    print(f'[{", ".join(f(a) if np.isfinite(a) else "Infinity" for a in args)}, {f(power)}],  // df {df!r}; statsmodels differs by {rel:.0e}')
