@@ -39,7 +39,7 @@ import {
   type Sides,
 } from './comparison-stats';
 import type { RunConfig } from './config';
-import { planClass, planningAlpha, type ClassPlan } from './planning';
+import { FDR_LEVEL, planClass, planningAlpha, type ClassPlan } from './planning';
 import { datasetSide, strengthAxes, type StrengthAxis } from './strength-axes';
 import { describeCrop } from './study';
 
@@ -48,7 +48,7 @@ export type { StrengthAxis } from './strength-axes';
 export { cropStrength } from './strength-axes';
 
 /** The false-discovery rate of the study's verdicts. */
-export const FDR = 0.05;
+export const FDR = FDR_LEVEL;
 
 /**
  * What the analysis needs of a run: a finished RunResult fits as it is, and a

@@ -41,6 +41,8 @@ export interface PlanOptions {
 }
 
 export const TARGET_POWER = 0.8;
+/** The study's false-discovery rate (analysis.ts's FDR, restated here so that planning does not import the analysis). */
+export const FDR_LEVEL = 0.05;
 /** The most seeds a plan will suggest; beyond it a drop counts as out of reach. */
 export const MAX_SEEDS = 50;
 /** The drop every class's plan asks about: 10 points, the size of the effects the issue's paper reports. */
@@ -172,5 +174,46 @@ export function planClass(noise: ClassNoise, seeds: number, alpha: number): Clas
     detectable: seeds >= 2 ? smallestDetectable(noise, seeds, { alpha }) : null,
     seedsForPlannedDrop: seedsNeeded(noise, PLANNED_DROP, { alpha }),
     measured: noise.measured,
+  };
+}
+
+/** The designer's plan for a study before it runs: what its seeds can detect on a typical class. */
+export interface DesignPlan {
+  classes: number;
+  /** Test images of an average class. */
+  imagesPerClass: number;
+  seeds: number;
+  /** (treatment, class) tests the study's false-discovery control will spread over. */
+  tests: number;
+  /** The smallest drop detected with the target power on an average class at the design's seeds; null with one seed, or none up to 100 points. */
+  detectable: number | null;
+  /** Seeds a side that would detect PLANNED_DROP; null beyond MAX_SEEDS. */
+  seedsForPlannedDrop: number | null;
+  /** The accuracy assumed for the noise (see assumedNoise). */
+  assumedAccuracy: number;
+}
+
+/** The accuracy the designer assumes before anything has run. */
+export const ASSUMED_ACCURACY = 0.8;
+
+/**
+ * `treatments` regularized configs against the baseline, each tested on
+ * `classes` classes of `testImages` test images in all, with `seeds` seeds
+ * a side, before any result: from assumedNoise.
+ */
+export function designPlan(classes: number, testImages: number, treatments: number, seeds: number): DesignPlan | null {
+  if (classes < 2 || testImages < classes || treatments < 1 || seeds < 1) return null;
+  const imagesPerClass = testImages / classes;
+  const tests = classes * treatments;
+  const noise = assumedNoise(imagesPerClass, classes, ASSUMED_ACCURACY);
+  const alpha = planningAlpha(FDR_LEVEL, tests);
+  return {
+    classes,
+    imagesPerClass,
+    seeds,
+    tests,
+    detectable: seeds >= 2 ? smallestDetectable(noise, seeds, { alpha }) : null,
+    seedsForPlannedDrop: seedsNeeded(noise, PLANNED_DROP, { alpha }),
+    assumedAccuracy: ASSUMED_ACCURACY,
   };
 }

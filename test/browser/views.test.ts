@@ -92,6 +92,12 @@ describe('the per-class views', () => {
       expect(summary).toMatch(/most hurt: Dress \d+% → \d+%/);
       expect(await byId('views-method').textContent()).toMatch(/a moderated t over 3 seeds paired \(0, 1, 2\), every test image counted/);
       expect(await byId('views-planning').textContent()).toMatch(/with 3 seeds a side, drops of about [\d.]+ pp or more are detected for the median class; a 10 pp drop needs about \d+ seeds a side/);
+      expect(await byId('delta-row-plan').first().textContent()).toMatch(/^[\d.]+ pp10 pp: \d+ seeds$/);
+      for (const width of [1400, 800]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.locator('cw-class-views').screenshot({ path: `${SHOTS}/views-all-10-${width}.png` });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
       expect(await byId('views-provisional').count()).toBe(0);
     });
 
@@ -264,6 +270,10 @@ describe('the per-class views', () => {
       expect(await byId('views-method').textContent()).toMatch(/^Model vs model: one model each, seed 0\. With one seed a side, whether the regularizer hurts a class has no answer/);
       expect(await byId('views-method').textContent()).toMatch(/McNemar's exact test/);
       expect(await byId('views-summary').textContent()).toMatch(/the two models differ on \d+ class(es)? \(\d+ lower, \d+ higher; no verdict on the regularizer with one seed\)/);
+      expect(await byId('delta-row-plan').first().textContent()).toMatch(/^—10 pp: ≥ \d+ seeds$/);
+      await page.setViewportSize({ width: 800, height: 900 });
+      await page.locator('cw-class-views').screenshot({ path: `${SHOTS}/views-model-vs-model-800.png` });
+      await page.setViewportSize({ width: 1280, height: 900 });
       await show({ classes: 10 });
     });
 

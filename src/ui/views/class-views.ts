@@ -42,6 +42,12 @@ export function summaryWords(c: Comparison): string {
   return `Mean accuracy ${percent(s.baselineMeanAccuracy)} → ${percent(s.treatmentMeanAccuracy)}, ${pointsDelta(s.meanDelta.estimate)} ${intervalPoints(s.meanDelta)}; ${calls}; ${worst}; ${mostHurt}.`;
 }
 
+/** The delta chart's heading: model vs model names the two models' seeds. */
+export function deltaHeading(c: Comparison): string {
+  if (c.method !== 'model-vs-model') return `Change per class: ${c.treatment.label} − ${c.baseline.label}`;
+  return `Model vs model, per class: ${c.treatment.label} (seed ${c.treatmentSeeds[0]}) − ${c.baseline.label} (seed ${c.baselineSeeds[0]})`;
+}
+
 @customElement('cw-class-views')
 export class ClassViews extends LitElement {
   static override styles = [
@@ -128,7 +134,9 @@ export class ClassViews extends LitElement {
               .filter((g) => g.provisional)
               .map((g) => g.label)
               .join(' and ')}
-            still training. These numbers are from the latest evaluation and change as training goes on.
+            still training. These numbers are from the latest evaluation and change as training goes on${c.evidence === 'counts'
+              ? '; until the runs finish they come from per-class counts only, so the intervals are wider than the final ones'
+              : ''}.
           </div>`
         : nothing}
       <p class="summary" data-testid="views-summary">${summaryWords(c)} ${multiplicityWords(a)}</p>
@@ -136,7 +144,7 @@ export class ClassViews extends LitElement {
       <p class="muted" data-testid="views-planning">${planningWords(c)}</p>
       ${this.renderNotComparable(a)}
 
-      <h3 id="delta-heading">Change per class: ${c.treatment.label} − ${c.baseline.label}</h3>
+      <h3 id="delta-heading">${deltaHeading(c)}</h3>
       <cw-delta-chart aria-labelledby="delta-heading" .comparison=${c} .selectedClasses=${this.selectedClasses}></cw-delta-chart>
 
       <h3 id="strength-heading">Accuracy against strength</h3>

@@ -13,7 +13,8 @@
  * each comparison; kept here only to measure what it did) for comparison.
  * Prints one line per case: the share of studies flagging any class (no
  * effect) or the share of planted classes found, each with its Monte-Carlo
- * standard error.
+ * standard error. With one seed a side the new analysis gives no verdicts;
+ * what it flags there are differences between the two trained models.
  */
 import { parseArgs } from 'node:util';
 import { analyzeRuns, type RunOutcome } from '../../../src/study/analysis';
@@ -33,10 +34,11 @@ const studies = Number(values.studies);
 const counts = values.evidence === 'counts';
 const spread = Number(values.spread);
 
+/** Per class, flagged or not: the verdicts, or with one seed a side (model vs model) the model differences. */
 function flagged(runs: RunOutcome[]): boolean[] {
   if (values.old) return oldFlags(runs);
   const input = counts ? runs.map(({ predictions: _p, labels: _l, ...rest }) => rest) : runs;
-  return analyzeRuns(input, BASELINE_HASH, { plan: false }).comparisons[0]!.classes.map((c) => c.verdict !== null);
+  return analyzeRuns(input, BASELINE_HASH, { plan: false }).comparisons[0]!.classes.map((c) => c.verdict !== null || c.modelDifference !== null);
 }
 
 function rate(hits: number, trials: number): string {
@@ -44,7 +46,10 @@ function rate(hits: number, trials: number): string {
   return `${(100 * p).toFixed(1)}% ± ${(100 * Math.sqrt((p * (1 - p)) / trials)).toFixed(1)}`;
 }
 
-const cases: (SimulationModel & { what: 'false alarms' | 'power' })[] = [];
+const cases: (SimulationModel & { what: 'false alarms' | 'power' })[] = [
+  // One seed a side: the old analysis's verdicts, or (new) the model-vs-model differences, which are no verdicts.
+  { what: 'false alarms', classes: 10, images: 200, seeds: 1, armSeedSpread: spread },
+];
 for (const [classes, images] of [
   [10, 200],
   [100, 100],
