@@ -88,6 +88,9 @@ export class DeltaChart extends ChartElement {
       input[type='search'] {
         min-width: 12rem;
       }
+      .sub {
+        font-size: 0.85em;
+      }
       .plan-seeds {
         color: var(--cw-muted, #5b6578);
         font-size: 0.85em;
@@ -349,8 +352,12 @@ export class DeltaChart extends ChartElement {
       <td class="name"><button class="link" data-testid="delta-row-name">${d.className}</button></td>
       <td>${percent(d.baseline.estimate)}</td>
       <td>${percent(d.treatment.estimate)}</td>
-      <td class=${tone}>${pointsDelta(d.delta.estimate)} ${intervalPoints(d.delta)}</td>
-      <td class=${tone}>${qValue(d.q)}${d.verdict ? ` (${d.verdict})` : d.modelDifference ? html` <span title="these two trained models differ on this class; no verdict on the regularizer with one seed">(differ)</span>` : nothing}</td>
+      <td class=${tone}>${pointsDelta(d.delta.estimate)}<br /><span class="sub">${intervalPoints(d.delta)}</span></td>
+      <td class=${tone}>${qValue(d.q)}${d.verdict
+          ? html`<br /><span class="sub">${d.verdict}</span>`
+          : d.modelDifference
+            ? html`<br /><span class="sub" title="these two trained models differ on this class; no verdict on the regularizer with one seed">models differ</span>`
+            : nothing}</td>
       <td data-testid="delta-row-plan">${planCell(d)}</td>
     </tr>`;
   }
