@@ -141,9 +141,12 @@ function initialGuess(q: number, df: number): number {
  * straight line, so Newton converges in a few steps at any ν.
  */
 function solveLogLog(side: (t: number) => number, direction: 1 | -1, target: number, df: number, start: number): number {
-  const g = (u: number) => direction * (Math.log(side(Math.exp(u))) - target);
+  // The side at the last u that g saw, so that each Newton step evaluates it once.
+  let sideAtU = NaN;
+  const g = (u: number) => direction * (Math.log((sideAtU = side(Math.exp(u)))) - target);
   let u = Math.log(start);
   let gu = g(u);
+  let su = sideAtU;
   // Bracket: lo has g < 0, hi has g > 0 (g increases with u).
   let lo = u;
   let hi = u;
@@ -163,14 +166,14 @@ function solveLogLog(side: (t: number) => number, direction: 1 | -1, target: num
   if (!(gu < 0 || gu > 0)) return Math.exp(u);
   for (let i = 0; i < 200; i++) {
     const t = Math.exp(u);
-    const s = side(t);
     // d/du ln side(e^u) = direction · t·f(t)/side(t), hence g'(u) = t·f(t)/side(t) > 0.
-    const slope = (t * tDensity(t, df)) / s;
+    const slope = (t * tDensity(t, df)) / su;
     let next = u - gu / slope;
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = next - u;
     u = next;
     gu = g(u);
+    su = sideAtU;
     if (gu < 0) lo = u;
     else if (gu > 0) hi = u;
     else break;

