@@ -263,7 +263,7 @@ export function analysisText(analysis: StudyAnalysis): string {
     out.push(methodWords(c, analysis));
     out.push(
       `Mean accuracy ${pct(s.baselineMeanAccuracy, 1)} → ${pct(s.treatmentMeanAccuracy, 1)}, ${signed(s.meanDelta.estimate)} pp [${signed(s.meanDelta.low)}, ${signed(s.meanDelta.high)}]; ` +
-        (c.method === 'model-vs-model' ? `models differ on ${s.lower + s.higher} classes (${s.lower} lower, ${s.higher} higher)` : `${s.hurt} hurt, ${s.helped} helped`),
+        (c.method === 'model-vs-model' ? `models differ on ${plural(s.lower + s.higher, 'class', 'classes')} (${s.lower} lower, ${s.higher} higher)` : `${s.hurt} hurt, ${s.helped} helped`),
     );
     const planning = planningWords(c);
     if (planning) out.push(planning);

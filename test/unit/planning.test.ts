@@ -7,7 +7,7 @@
  * with that power.
  */
 import { describe, expect, it } from 'vitest';
-import { assumedNoise, MAX_SEEDS, planClass, planningAlpha, powerOf, seedsNeeded, smallestDetectable, TARGET_POWER, type ClassNoise } from '../../src/study/planning';
+import { assumedNoise, designPlan, MAX_SEEDS, planClass, planningAlpha, powerOf, seedsNeeded, smallestDetectable, TARGET_POWER, type ClassNoise } from '../../src/study/planning';
 
 const noise = (seedVariance: number, imageVariance: number, images: number, classes: number, priorDf: number): ClassNoise => ({ seedVariance, imageVariance, images, classes, priorDf, measured: true });
 
@@ -60,6 +60,20 @@ describe('smallestDetectable and seedsNeeded', () => {
     // Two models at 80% that err independently, 200 images, 10 classes, 3 seeds: a drop of about 11 points.
     expect(smallestDetectable(assumed, 3, { alpha })).toBeGreaterThan(0.08);
     expect(smallestDetectable(assumed, 3, { alpha })).toBeLessThan(0.14);
+  });
+
+  it("plans a design before it runs: an average class, the study's tests, the assumed noise", () => {
+    const plan = designPlan(10, 10_000, 13, 3)!;
+    const alpha = planningAlpha(0.05, 130);
+    expect(plan).toMatchObject({ classes: 10, imagesPerClass: 1000, seeds: 3, tests: 130, assumedAccuracy: 0.8 });
+    expect(plan.detectable).toBe(smallestDetectable(assumedNoise(1000, 10), 3, { alpha }));
+    expect(plan.seedsForPlannedDrop).toBe(seedsNeeded(assumedNoise(1000, 10), 0.1, { alpha }));
+    // Two models at 80% that err independently on 1,000 images a class, 3 seeds, 130 tests: about 5.4 points.
+    expect(plan.detectable!).toBeGreaterThan(0.045);
+    expect(plan.detectable!).toBeLessThan(0.065);
+    expect(designPlan(10, 10_000, 13, 1)!.detectable).toBeNull();
+    expect(designPlan(1, 100, 1, 3)).toBeNull();
+    expect(designPlan(10, 10_000, 0, 3)).toBeNull();
   });
 
   it('refuses what cannot be planned', () => {
