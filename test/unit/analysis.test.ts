@@ -306,6 +306,8 @@ describe('analyzeRuns: summary, confusion, axes', () => {
       ['weightDecay', 'resized crop s=0.25', [['wd 0', 0], ['wd 0.0005', 0.0005]]],
     ]); // prettier-ignore
     expect(analysis.axes.flatMap((a) => a.points.map((p) => p.configHash))).not.toContain(hashes.r18);
+    // A crop axis says which crop its strength measures.
+    expect(analysis.axes.map((a) => a.cropKind)).toEqual(['resized', 'resized', undefined, undefined]);
   });
 });
 
