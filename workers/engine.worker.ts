@@ -118,6 +118,7 @@ export const engine: EngineApi = {
         },
         dataset: await datasetIdentity(dataset),
         ...outcome,
+        labels: Array.from(dataset.test.labels),
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });

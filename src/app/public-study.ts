@@ -7,7 +7,8 @@
  * render it and call the methods below. It only reads results: no worker, no
  * TensorFlow.js.
  */
-import { analyzeRuns, perClassCsv, type StudyAnalysis } from '../study/analysis';
+import { analyzeRuns, type StudyAnalysis } from '../study/analysis';
+import { perClassCsv } from '../study/analysis-report';
 import type { ResultsFile } from '../study/results';
 import type { ClassInspection } from '../ui/views/types';
 import { CoordinatorClient, CoordinatorError, type Progress, type StudyDetail, type StudySummary } from './coordinator-client';

@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { DatasetSummary } from '../../workers/api';
 import { estimateStudy, type StepEstimate } from '../study/estimate';
+import { designPlan, PLANNED_DROP, TARGET_POWER } from '../study/planning';
 import { describeCrop, planRuns, type StudySpec } from '../study/study';
 import { canonicalJson } from '../util/hash';
 import { seconds } from './format';
@@ -120,6 +121,7 @@ export class StudyPlan extends LitElement {
         >
       </div>
       <p class="hint" data-testid="estimate-note">${estimate.note}</p>
+      ${this.renderPower(spec, estimate.configurations)}
       <div class="actions">
         <button data-testid="measure-step" ?disabled=${this.measuring || this.locked} @click=${() => sendIntent(this, { kind: 'measure-step' })}>
           ${this.measuring ? 'Measuring…' : estimate.measurement === 'stale' ? 'Re-measure a warm-up step' : 'Measure a warm-up step'}
@@ -128,6 +130,27 @@ export class StudyPlan extends LitElement {
       </div>
       ${this.renderRuns(spec)}
     </div>`;
+  }
+
+  /** The planning aid: what these seeds can detect on an average class, before anything has run. */
+  private renderPower(spec: StudySpec, configurations: number) {
+    const d = this.datasetSummary;
+    const plan = d ? designPlan(d.classNames.length, d.testCount, configurations - 1, spec.seeds.length) : null;
+    if (!plan) return nothing;
+    const pp = (v: number) => `${(v * 100).toFixed(1)} pp`;
+    const seeds = `${plan.seeds} seed${plan.seeds === 1 ? '' : 's'}`;
+    const detectable =
+      plan.seeds < 2
+        ? `With ${seeds} a side no verdict on a regularizer is possible (only model vs model)`
+        : plan.detectable === null
+          ? `With ${seeds} a side no drop up to 100 points is reliably detected`
+          : `With ${seeds} a side, a class must drop about ${pp(plan.detectable)} to be detected (${TARGET_POWER * 100}% power)`;
+    const needed = plan.seedsForPlannedDrop === null ? `more than 50 seeds` : `${plan.seedsForPlannedDrop} seeds`;
+    return html`<p class="hint" data-testid="plan-power">
+      Power: ${detectable}; a ${PLANNED_DROP * 100}-point drop needs ${needed} a side. For ${plan.classes} classes of about ${Math.round(plan.imagesPerClass)} test images
+      and ${plan.tests} tests at a 5% false-discovery rate, assuming models at ${plan.assumedAccuracy * 100}% that err independently and no extra seed-to-seed
+      spread: a first guess, which the per-class views replace with what the runs measure.
+    </p>`;
   }
 
   private renderRuns(spec: StudySpec) {

@@ -22,16 +22,17 @@ import { CoordinatorClient, type Lease } from '../../src/app/coordinator-client'
 import { launchChromium, serverUrl, startServer, type HeadlessChromium } from '../../src/cli/browser';
 import { loopbackFetch } from '../../src/coordinator/load/http';
 import { buildServer } from '../../src/coordinator/server';
-import { analyzeRuns, perClassCsv } from '../../src/study/analysis';
+import { analyzeRuns } from '../../src/study/analysis';
+import { perClassCsv } from '../../src/study/analysis-report';
 import { parseResultsFile } from '../../src/study/results';
 import { ADMIN_TOKEN, CLASS_NAMES, DATASET, runResult, SPEC } from '../unit/coordinator-fixtures';
 import { until } from './session';
 
 /**
  * Correct answers per class (of 20) for each unit, by its label. The crop
- * hurts "bird" by 6–7 images on both seeds; the differences vary across
- * seeds, so with two seeds the views switch from binomial intervals to a
- * paired t.
+ * hurts "bird" by 6–7 images on both seeds; with one seed a side the views
+ * compare the two models (McNemar), with two they switch to the moderated
+ * t paired by seed.
  */
 const CORRECT: Record<string, number[]> = {
   'no crop, wd 0, seed 0': [18, 15, 19],
@@ -207,7 +208,7 @@ describe('the public study page', () => {
     // Bird: 15 → 8 of 20 under the crop.
     expect(await deltaRows.filter({ hasText: 'bird' }).innerText()).toContain('−35.0 pp');
     expect(await text('views-summary')).toMatch(/^Mean accuracy 86\.7% → 73\.3%, −13\.3 pp/);
-    expect(await text('views-method')).toMatch(/binomial/);
+    expect(await text('views-method')).toMatch(/^Model vs model: one model each, seed 0\./);
 
     // The inspector needs the dataset and the engine worker, which this page does not load: it says so.
     await deltaRows.filter({ hasText: 'bird' }).getByTestId('delta-row-name').click();
@@ -239,7 +240,7 @@ describe('the public study page', () => {
     await upload(b3, BOB, 8);
     await until(() => text('units-decided'), (s) => s === '4 of 4 units decided', 5_000, 'every unit decided');
     // The analysis follows the results: both seeds pooled, now compared seed by seed.
-    await until(() => text('views-method'), (s) => s.includes('paired t'), 5_000, 'the paired comparison');
+    await until(() => text('views-method'), (s) => s.includes('moderated t over 2 seeds paired'), 5_000, 'the paired comparison');
     const analysisShownMs = Date.now() - t0;
     expect(await text('pooled-summary')).toMatch(/^Pooled over 4 validated runs: 2 configs, seeds 0, 1\./);
     expect(await text('views-summary')).toMatch(/^Mean accuracy 86\.7% → 72\.5%/);
