@@ -20,7 +20,7 @@ import { ConfigError } from '../study/config';
 import { API_PREFIX, type Coordinator } from './context';
 import { HttpError } from './errors';
 import { ProgressStreams } from './events';
-import { sha256 } from './identity';
+import { CredentialReader, sha256 } from './identity';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { ReadCache } from './read-cache';
 import { adminRoutes } from './routes/admin';
@@ -80,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const store = new Store(options.dbPath);
   const now = options.now ?? Date.now;
   const cache = new ReadCache(store, limits.progressMaxAgeMs, now);
+  const key = credentialKey(store);
   const c: Coordinator = {
     store,
     limits,
@@ -88,7 +89,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     pickKey: () => randomInt(2 ** 31),
     cache,
     streams: new ProgressStreams(limits, (id) => cache.progress(id).json),
-    credentialKey: credentialKey(store),
+    credentialKey: key,
+    credentials: new CredentialReader(key),
     adminHash,
   };
 

@@ -7,13 +7,13 @@
  * SQLite runs in WAL mode. A request runs in one `atomic` transaction
  * (`BEGIN IMMEDIATE`: better-sqlite3 is synchronous, so it cannot interleave
  * with another request in this process, and IMMEDIATE serialises writers
- * across processes too). Durable transactions (uploads, credentials,
- * studies, revocations) commit with synchronous=FULL, fsynced before the
- * response leaves, so a killed process or a lost machine keeps every result
- * it acknowledged. Leases and heartbeats commit with synchronous=NORMAL:
- * they survive a killed process (the WAL is written before the commit
- * returns), and a power loss may cost the last of them, which volunteers
- * recover from by leasing again.
+ * across processes too). Durable transactions (uploads, studies,
+ * revocations) commit with synchronous=FULL, fsynced before the response
+ * leaves, so a killed process or a lost machine keeps every result it
+ * acknowledged. Leases, heartbeats and credentials commit with
+ * synchronous=NORMAL: they survive a killed process (the WAL is written
+ * before the commit returns), and a power loss may cost the last of them,
+ * which volunteers recover from by leasing again or asking for a credential.
  */
 import Database from 'better-sqlite3';
 import { HttpError } from '../errors';

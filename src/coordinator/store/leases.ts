@@ -89,7 +89,10 @@ export interface LeaseRequest {
 }
 
 const PICK_SPACE = 2 ** 31;
-/** Candidates read per index range: enough to step past units this volunteer may not take, bounded so a lease stays cheap. */
+/**
+ * Candidates read per index range: enough to step past units this volunteer may not take, bounded so a lease stays
+ * cheap. Written into the SQL as a constant: with LIMIT as a bound parameter SQLite evaluates the filter 15× slower.
+ */
 const CANDIDATES = 64;
 /** Pools in the order they are served (see the lease_pool column in schema.ts). */
 const POOLS = [3, 2, 1] as const;
@@ -111,21 +114,22 @@ export class Leases {
              THEN MAX(target_replicas, (SELECT s.quorum FROM studies s WHERE s.id = units.study_id)) ELSE target_replicas END
          WHERE id = @unit`,
       ),
+      // INDEXED BY: without statistics the planner prefers the expiry index, which holds every active lease.
       activeOfCredential: db.prepare<{ volunteer: string; now: number }, { n: number }>(
-        `SELECT COUNT(*) AS n FROM leases WHERE volunteer_id = @volunteer AND state = 'active' AND expires_at > @now`,
+        `SELECT COUNT(*) AS n FROM leases INDEXED BY leases_by_volunteer WHERE volunteer_id = @volunteer AND state = 'active' AND expires_at > @now`,
       ),
       activeOfPrefix: db.prepare<{ prefix: string; now: number; max: number }, { n: number }>(
-        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM leases WHERE prefix = @prefix AND state = 'active' AND expires_at > @now LIMIT @max)`,
+        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM leases INDEXED BY leases_by_prefix WHERE prefix = @prefix AND state = 'active' AND expires_at > @now LIMIT @max)`,
       ),
       candidate: db.prepare<
-        { study: string; pool: number; from: number; to: number; credential: string; cooldown_since: number; p1: string; p2: string; platform: string; limit: number },
+        { study: string; pool: number; from: number; to: number; credential: string; cooldown_since: number; p1: string; p2: string; platform: string },
         UnitRecord
       >(
         `SELECT c.* FROM (
            SELECT * FROM units WHERE study_id = @study AND lease_pool = @pool AND pick_key >= @from AND pick_key < @to
-           ORDER BY pick_key LIMIT @limit
+           ORDER BY pick_key LIMIT ${CANDIDATES}
          ) c
-         WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.unit_id = c.id AND l.volunteer_id = @credential
+         WHERE NOT EXISTS (SELECT 1 FROM leases l INDEXED BY leases_by_unit WHERE l.unit_id = c.id AND l.volunteer_id = @credential
                            AND (l.state IN ('active', 'finished') OR (l.state = 'expired' AND l.expires_at > @cooldown_since)))
            AND NOT EXISTS (SELECT 1 FROM leases l JOIN volunteers v ON v.id = l.volunteer_id
                            WHERE l.unit_id = c.id AND l.state IN ('active', 'finished') AND v.revoked_at IS NULL
@@ -211,7 +215,6 @@ export class Leases {
       cooldown_since: req.now - req.cooldownMs,
       p1: req.requestPrefix,
       p2: req.credentialPrefix,
-      limit: CANDIDATES,
     };
     // Units this volunteer's replica can be compared on first; failing those, any unit that needs a replica.
     const passes = [
