@@ -21,14 +21,15 @@ export class Recorder {
   private readonly latencies = new Map<string, number[]>();
   private readonly statuses = new Map<string, Record<string, number>>();
   /** Only requests that start inside [from, to) are counted (performance.now() ms); nothing before open(). */
-  private window: { from: number; to: number } = { from: Infinity, to: Infinity };
+  private window: { from: number; to: number; endedBy: number } = { from: Infinity, to: Infinity, endedBy: Infinity };
 
-  open(from: number, to: number): void {
-    this.window = { from, to };
+  /** `endedBy`: also drop requests answered after it (when the coordinator was killed then, what was in flight never had a chance). */
+  open(from: number, to: number, endedBy = Infinity): void {
+    this.window = { from, to, endedBy };
   }
 
   record(route: string, startedAt: number, ms: number, status: number | 'timeout' | 'network'): void {
-    if (startedAt < this.window.from || startedAt >= this.window.to) return;
+    if (startedAt < this.window.from || startedAt >= this.window.to || startedAt + ms > this.window.endedBy) return;
     let list = this.latencies.get(route);
     if (!list) this.latencies.set(route, (list = []));
     list.push(ms);

@@ -90,7 +90,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const cpuBefore = { coordinator: await processCpuSeconds(started?.child.pid), generator: process.cpuUsage() };
     const from = performance.now();
     const until = from + 1000 * (options.killAfterSeconds ?? options.seconds);
-    recorder.open(from, until);
+    recorder.open(from, until, options.killAfterSeconds === undefined ? Infinity : until);
     const reader = readLoop(base, recorder, options, () => fleet!.isStopped);
     const running = fleet.run();
     let killedAt: number | null = null;
