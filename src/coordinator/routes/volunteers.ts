@@ -167,23 +167,22 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
       }
       const mismatch = checkAgainstUnit(run, unit, study);
       if (mismatch.length) throw new HttpError(422, 'the result does not answer this lease', mismatch);
-      const outcome = c.store.atomic(
-        () =>
-          c.store.results.record(
-            {
-              resultId: randomUUID(),
-              leaseId: lease.id,
-              body: canonicalJson(run),
-              prefix: prefixOf(request),
-              predictions: run.predictions!,
-              platform: platformOf(run.environment),
-              startedAt: run.startedAt,
-              wallTimeSec: run.wallTimeSec,
-              now: c.now(),
-            },
-            (id) => isTrusted(c, c.store.credentials.get(id)),
-          ),
-        { durable: true },
+      // Answered only once on disk: an acknowledged result survives the machine.
+      const outcome = await c.store.durably(() =>
+        c.store.results.record(
+          {
+            resultId: randomUUID(),
+            leaseId: lease.id,
+            body: canonicalJson(run),
+            prefix: prefixOf(request),
+            predictions: run.predictions!,
+            platform: platformOf(run.environment),
+            startedAt: run.startedAt,
+            wallTimeSec: run.wallTimeSec,
+            now: c.now(),
+          },
+          (id) => isTrusted(c, c.store.credentials.get(id)),
+        ),
       );
       // A second upload on the same lease that raced this one past the checks above lands here.
       if (outcome.kind === 'lease-not-active') {
