@@ -54,6 +54,8 @@ function print(report: LoadReport): void {
   const requests = Object.values(report.routes).reduce((n, r) => n + r.requests, 0);
   const { coordinator, generator } = report.cpuSeconds;
   if (coordinator !== null) console.log(`CPU in the window: coordinator ${coordinator.toFixed(1)} s (${((1000 * coordinator) / Math.max(requests, 1)).toFixed(2)} ms a request), generator ${generator.toFixed(1)} s`);
+  const lag = report.generatorLoopDelayMs;
+  console.log(`the generator's timers ran late by p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, at most ${lag.max.toFixed(0)} ms`);
   if (report.kill) {
     const k = report.kill;
     console.log(`killed after ${k.atSeconds.toFixed(1)} s: ${k.acknowledgedUploads} uploads acknowledged, ${k.missing} missing after the kill, integrity_check ${k.integrityCheck}`);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Fleet } from './fleet';
 import { LoopbackClient } from './http';
@@ -46,6 +47,8 @@ export interface LoadReport {
   kill?: { atSeconds: number; acknowledgedUploads: number; missing: number; integrityCheck: string };
   /** CPU seconds used during the measured window by the coordinator (when started here) and by this generator: what the figures cost, whatever else the machine runs. */
   cpuSeconds: { coordinator: number | null; generator: number };
+  /** How late this generator's own timers ran (ms): when it is large, the figures measure the machine, not the coordinator. */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
 /** User + system CPU seconds of a process so far, from /proc (Linux); null elsewhere. */
@@ -88,6 +91,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     log(`study ${studyId}: ${options.units} units; ${options.volunteers} volunteers with credentials, each on its own /24, in ${setupSeconds.toFixed(1)} s`);
 
     const cpuBefore = { coordinator: await processCpuSeconds(started?.child.pid), generator: process.cpuUsage() };
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const from = performance.now();
     const until = from + 1000 * (options.killAfterSeconds ?? options.seconds);
     recorder.open(from, until, options.killAfterSeconds === undefined ? Infinity : until);
@@ -97,6 +102,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await new Promise<void>((resolve) => setTimeout(resolve, until - performance.now()));
     const coordinatorCpu = await processCpuSeconds(started?.child.pid);
     const generatorCpu = process.cpuUsage(cpuBefore.generator);
+    loopDelay.disable();
     if (options.killAfterSeconds !== undefined) {
       killedAt = performance.now();
       await started!.kill();
@@ -120,6 +126,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         coordinator: coordinatorCpu === null || cpuBefore.coordinator === null ? null : coordinatorCpu - cpuBefore.coordinator,
         generator: (generatorCpu.user + generatorCpu.system) / 1e6,
       },
+      generatorLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     };
     if (killedAt !== null) report.kill = { atSeconds: seconds, ...checkAfterKill(join(dataDir!, 'coordinator.sqlite'), fleet.acknowledged.filter((a) => a.at <= killedAt!)) };
     return report;

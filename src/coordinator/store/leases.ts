@@ -118,8 +118,9 @@ export class Leases {
       activeOfCredential: db.prepare<{ volunteer: string; now: number }, { n: number }>(
         `SELECT COUNT(*) AS n FROM leases INDEXED BY leases_by_volunteer WHERE volunteer_id = @volunteer AND state = 'active' AND expires_at > @now`,
       ),
-      activeOfPrefix: db.prepare<{ prefix: string; now: number; max: number }, { n: number }>(
-        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM leases INDEXED BY leases_by_prefix WHERE prefix = @prefix AND state = 'active' AND expires_at > @now LIMIT @max)`,
+      // No LIMIT: a network never holds more than its cap, since each lease is refused at the cap.
+      activeOfPrefix: db.prepare<{ prefix: string; now: number }, { n: number }>(
+        `SELECT COUNT(*) AS n FROM leases INDEXED BY leases_by_prefix WHERE prefix = @prefix AND state = 'active' AND expires_at > @now`,
       ),
       candidate: db.prepare<
         { study: string; pool: number; from: number; to: number; credential: string; cooldown_since: number; p1: string; p2: string; platform: string },
@@ -183,7 +184,7 @@ export class Leases {
   issue(req: LeaseRequest): LeaseOutcome {
     const active = this.sql.activeOfCredential.get({ volunteer: req.credentialId, now: req.now })?.n ?? 0;
     if (active >= req.maxActive) return { kind: 'too-many-active', active };
-    const ofPrefix = this.sql.activeOfPrefix.get({ prefix: req.requestPrefix, now: req.now, max: req.maxActivePerPrefix })?.n ?? 0;
+    const ofPrefix = this.sql.activeOfPrefix.get({ prefix: req.requestPrefix, now: req.now })?.n ?? 0;
     if (ofPrefix >= req.maxActivePerPrefix) return { kind: 'prefix-busy', active: ofPrefix };
 
     const unit = this.pick(req);
