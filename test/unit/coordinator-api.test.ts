@@ -120,6 +120,26 @@ describe('credentials', () => {
   });
 });
 
+describe('behind a reverse proxy', () => {
+  it('takes the client from X-Forwarded-For only when the request comes from a listed proxy', async () => {
+    await coordinator.stop();
+    coordinator = await new TestCoordinator().start({ credentialsPerPrefixPerHour: 1 }, ['127.170.0.1']);
+    const prefixOf = async (from: string, forwarded?: string) => {
+      const answer = await call('POST', '/volunteers', { from, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} });
+      expect(answer.status, answer.text).toBe(201);
+      return coordinator.app.store.credentials.byContributor(answer.json.contributor)!.prefix;
+    };
+    // Through the proxy: each client is its own network, though all arrive from the proxy's address.
+    expect(await prefixOf('127.170.0.1', '203.0.113.7')).toBe('203.0.113.0/24');
+    expect(await prefixOf('127.170.0.1', '198.51.100.9')).toBe('198.51.100.0/24');
+    expect(await prefixOf('127.170.0.1', '2001:db8:1234:5678::1')).toBe('2001:db8:1234::/48');
+    // Not from the proxy: the header is not believed, so a client cannot name another network.
+    expect(await prefixOf('127.171.0.1', '192.0.2.1')).toBe('127.171.0.0/24');
+    const again = await call('POST', '/volunteers', { from: '127.171.0.2', headers: { 'x-forwarded-for': '192.0.2.2' } });
+    expect(again.status).toBe(429);
+  });
+});
+
 describe('volunteers, replicas and quorum', () => {
   it('two volunteers on different networks fill the quorum of a unit, and its result is published for pooling', async () => {
     const id = await coordinator.publish();
