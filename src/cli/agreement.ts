@@ -34,16 +34,12 @@ const SUBSET_DIR = join(ROOT, 'public/datasets/fashion-mnist-2k');
 
 const CASES: Record<string, StudySpecInput> = {
   smoke: { ...PRESETS.smoke, name: 'agreement-smoke' },
+  // The teaching demo with five times its test images (1,000), one seed.
   teaching: {
-    schema: STUDY_SCHEMA,
+    ...PRESETS['teaching-demo'],
     name: 'agreement-teaching',
-    baseline: {
-      model: { arch: 'resnet20', width: 0.25 },
-      dataset: { kind: 'teaching', size: 16, trainPerClass: 30, testPerClass: 100 },
-      augmentation: { crop: { kind: 'none' }, flip: false },
-      training: { epochs: 6, batchSize: 30, optimizer: { lr: 0.1, momentum: 0.9 }, bnMomentum: 0.3, lossReadEvery: 5 },
-    },
-    sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
+    description: 'The teaching demo with 1,000 test images, one seed.',
+    baseline: { ...PRESETS['teaching-demo'].baseline, dataset: { ...PRESETS['teaching-demo'].baseline.dataset, testPerClass: 100 } },
     seeds: [0],
   },
   'fashion-2k': {
