@@ -11,8 +11,8 @@
  * are kept in --out, and an interrupted measurement picks up where it was.
  *
  * Cases: `smoke` (the smoke preset), `teaching` (the teaching set at 16 px)
- * and `fashion-2k` (Fashion-MNIST, the first 2,000 training and 1,000 test
- * images of the built-in split, written to public/datasets/fashion-mnist-2k/).
+ * and `fashion-1k` (Fashion-MNIST, the first 1,000 training and 1,000 test
+ * images of the built-in split, written to public/datasets/fashion-mnist-1k/).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -30,7 +30,7 @@ import { STUDY_SCHEMA, type StudySpecInput } from '../study/study';
 import { describeStudyDataset } from './study-dataset';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SUBSET_DIR = join(ROOT, 'public/datasets/fashion-mnist-2k');
+const SUBSET_DIR = join(ROOT, 'public/datasets/fashion-mnist-1k');
 
 const CASES: Record<string, StudySpecInput> = {
   smoke: { ...PRESETS.smoke, name: 'agreement-smoke' },
@@ -42,12 +42,12 @@ const CASES: Record<string, StudySpecInput> = {
     baseline: { ...PRESETS['teaching-demo'].baseline, dataset: { ...PRESETS['teaching-demo'].baseline.dataset, testPerClass: 100 } },
     seeds: [0],
   },
-  'fashion-2k': {
+  'fashion-1k': {
     schema: STUDY_SCHEMA,
-    name: 'agreement-fashion-2k',
+    name: 'agreement-fashion-1k',
     baseline: {
       model: { arch: 'resnet20', width: 0.25 },
-      dataset: { kind: 'manifest', url: '/datasets/fashion-mnist-2k/manifest.json' },
+      dataset: { kind: 'manifest', url: '/datasets/fashion-mnist-1k/manifest.json' },
       augmentation: { crop: { kind: 'none' }, flip: false },
       training: { epochs: 3, batchSize: 50, optimizer: { lr: 0.05, momentum: 0.9 }, lossReadEvery: 10 },
     },
@@ -65,7 +65,7 @@ async function writeFashionSubset(train: number, test: number): Promise<void> {
   const pixels = full.shape[0] * full.shape[1] * full.shape[2];
   const take = (split: typeof full.train, n: number) => ({ images: split.images.slice(0, n * pixels), labels: split.labels.slice(0, n), count: n });
   const sharded = await shardDataset(
-    { name: 'fashion-mnist-2k', classNames: full.classNames, shape: full.shape, train: take(full.train, train), test: take(full.test, test) },
+    { name: 'fashion-mnist-1k', classNames: full.classNames, shape: full.shape, train: take(full.train, train), test: take(full.test, test) },
     { description: `The first ${train} training and ${test} test images of the built-in Fashion-MNIST split.` },
   );
   await mkdir(SUBSET_DIR, { recursive: true });
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   for (const c of cases) if (!(c in CASES)) throw new Error(`unknown case "${c}"; cases: ${Object.keys(CASES).join(', ')}`);
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
-  if (cases.includes('fashion-2k')) await writeFashionSubset(2000, 1000);
+  if (cases.includes('fashion-1k')) await writeFashionSubset(1000, 1000);
 
   for (const name of cases) {
     const runs: Labelled[] = [];
