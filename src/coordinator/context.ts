@@ -10,6 +10,7 @@ import type { ProgressStreams } from './events';
 import { networkPrefix, sameDigest, sha256, type CredentialReader } from './identity';
 import type { Limits } from './limits';
 import type { ReadCache } from './read-cache';
+import type { FixedWindows } from './windows';
 import type { CredentialRow, Store, StudyRow } from './store';
 
 export const API_PREFIX = '/api/v1';
@@ -31,6 +32,8 @@ export interface Coordinator {
   credentialKey: Buffer;
   /** Reads (and remembers) the credentials volunteers send. */
   credentials: CredentialReader;
+  /** Each credential's requests in the current window. */
+  actions: FixedWindows;
   adminHash: Buffer;
 }
 
@@ -77,7 +80,7 @@ export function volunteer(c: Coordinator, request: FastifyRequest): CredentialRo
   }
   if (row.revokedAt !== null) throw new HttpError(403, `this credential was revoked by the organiser: ${row.revokedReason}`);
   const { volunteerActionsPerWindow: max, volunteerWindowSeconds: window } = c.limits;
-  if (!c.store.credentials.takeAction(row.id, c.now(), window * 1000, max)) {
+  if (!c.actions.take(row.id, c.now())) {
     throw new HttpError(429, `more than ${max} requests in ${window} s from this volunteer: slow down`, [], window);
   }
   return row;

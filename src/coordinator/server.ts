@@ -23,6 +23,7 @@ import { ProgressStreams } from './events';
 import { CredentialReader, sha256 } from './identity';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { ReadCache } from './read-cache';
+import { FixedWindows } from './windows';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { volunteerRoutes } from './routes/volunteers';
@@ -91,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     streams: new ProgressStreams(limits, (id) => cache.progress(id).json),
     credentialKey: key,
     credentials: new CredentialReader(key),
+    actions: new FixedWindows(limits.volunteerWindowSeconds * 1000, limits.volunteerActionsPerWindow),
     adminHash,
   };
 
