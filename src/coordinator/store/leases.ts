@@ -1,9 +1,10 @@
 /**
  * Leases and assignment. A unit is chosen at random among those that need a
- * replica: each unit carries a random `pick_key`, drawn when it is
- * published, and the pick walks the index (study, lease_pool, pick_key) from
- * a random point, so one lease reads a few index entries whatever the size
- * of the study, and which unit comes next cannot be told in advance. Units waiting on an extra replica come first, then units
+ * replica: each unit carries a random `pick_key`, drawn again whenever it is
+ * leased (so that no unit keeps a wide gap before it, which would make it
+ * the likely pick), and the pick walks the index (study, lease_pool,
+ * pick_key) from a random point, so one lease reads a few index entries
+ * whatever the size of the study. Units waiting on an extra replica come first, then units
  * short of their target; when every replica a study needs is leased, a
  * volunteer gets a spare replica of an undecided unit rather than nothing,
  * so leases held without work (squatting) starve no one.
@@ -84,7 +85,7 @@ export interface LeaseRequest {
   cooldownMs: number;
   /** Trusted and not drawn for a spot check: a unit no one else works on may be accepted on this replica alone. */
   single: boolean;
-  /** A random integer in [0, 2^31): where the pick starts. */
+  /** A random integer in [0, 2^31): where the pick starts, and the leased unit's new key. */
   pickKey: () => number;
 }
 
@@ -146,8 +147,10 @@ export class Leases {
         `INSERT INTO leases (id, unit_id, volunteer_id, issued_at, expires_at, heartbeat_at, state, prefix, credential_prefix, platform, single)
          VALUES (@id, @unit_id, @volunteer_id, @issued_at, @expires_at, @heartbeat_at, @state, @prefix, @credential_prefix, @platform, @single)`,
       ),
-      leased: db.prepare<{ id: number; single: number }>(
-        `UPDATE units SET active_leases = active_leases + 1, target_replicas = CASE WHEN @single = 1 THEN 1 ELSE target_replicas END WHERE id = @id`,
+      leased: db.prepare<{ id: number; pick_key: number; single: number }>(
+        `UPDATE units SET active_leases = active_leases + 1, pick_key = @pick_key,
+           target_replicas = CASE WHEN @single = 1 THEN 1 ELSE target_replicas END
+         WHERE id = @id`,
       ),
       get: db.prepare<{ id: string }, LeaseRecord>('SELECT * FROM leases WHERE id = @id'),
       heartbeat: db.prepare<{ id: string; now: number; expires: number }>(
@@ -202,7 +205,7 @@ export class Leases {
       single: single ? 1 : 0,
     };
     this.sql.insert.run(lease);
-    this.sql.leased.run({ id: unit.id, single: lease.single });
+    this.sql.leased.run({ id: unit.id, pick_key: req.pickKey(), single: lease.single });
     return { kind: 'issued', lease: toLease(lease), unit };
   }
 
