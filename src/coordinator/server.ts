@@ -89,7 +89,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     random: options.random ?? Math.random,
     pickKey: () => randomInt(2 ** 31),
     cache,
-    streams: new ProgressStreams(limits, (id) => cache.progress(id).json),
+    streams: new ProgressStreams(limits, (id) => cache.progress(id, true).json),
     credentialKey: key,
     credentials: new CredentialReader(key),
     actions: new FixedWindows(limits.volunteerWindowSeconds * 1000, limits.volunteerActionsPerWindow),

@@ -276,6 +276,23 @@ describe('volunteers, replicas and quorum', () => {
     controller.abort();
   });
 
+  it('streams the last state of a burst of leases, though progress is recomputed at most once a second', async () => {
+    await restart({ progressMaxAgeMs: 1000 });
+    const id = await coordinator.publish();
+    const response = await fetch(`${coordinator.base}/api/v1/studies/${id}/events`);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const [a, b] = await coordinator.volunteers('127.58.0.1', '127.59.0.1');
+    const t0 = performance.now();
+    await a.leased(id);
+    await b.leased(id);
+    // Events keep coming until one says both leases are active, within about a second of the second.
+    while (!text.includes('"activeLeases":2')) text += decoder.decode((await reader.read()).value);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    await reader.cancel();
+  });
+
   it('serves reads with an ETag, unchanged until something is decided', async () => {
     const id = await coordinator.publish();
     const first = await call('GET', `/studies/${id}/results`);
