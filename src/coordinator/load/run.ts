@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Fleet } from './fleet';
-import { LoopbackClient } from './http';
+import { LoopbackClient, TimeoutError } from './http';
 import { spawnCoordinator, type CoordinatorProcess } from './process';
 import { Recorder, type RouteSummary } from './recorder';
 import { loadStudy } from './study';
@@ -148,7 +148,7 @@ async function readLoop(base: string, recorder: Recorder, options: LoadOptions, 
         const answer = await client.request('GET', '/api/v1/studies', { timeoutMs: options.timeoutMs });
         recorder.record('read', t, performance.now() - t, answer.status);
       } catch (error) {
-        recorder.record('read', t, performance.now() - t, error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network');
+        recorder.record('read', t, performance.now() - t, error instanceof TimeoutError ? 'timeout' : 'network');
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, options.readEveryMs - (performance.now() - t))));
     }
