@@ -117,6 +117,18 @@ describe('credentials', () => {
     expect(after.status).toBe(403);
     expect(after.json.error).toBe('this credential was revoked by the organiser: uploaded results it did not train');
     expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { body: { reason: 'x' } })).status).toBe(401);
+    expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { admin: true, body: { reason: 'again' } })).status).toBe(409);
+    expect((await call('POST', '/admin/volunteers/0000000000000000/revoke', { admin: true, body: { reason: 'who?' } })).status).toBe(404);
+    expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { admin: true, body: { reason: '  ' } })).status).toBe(400);
+    // The organiser's list: every credential, its network and record, and why it was revoked.
+    expect((await call('GET', '/admin/volunteers')).status).toBe(401);
+    const list = (await call('GET', '/admin/volunteers', { admin: true })).json.volunteers;
+    expect(list.find((v: { contributor: string }) => v.contributor === real.contributor)).toMatchObject({
+      network: '127.33.0.0/24',
+      results: 0,
+      trusted: false,
+      revokedReason: 'uploaded results it did not train',
+    });
   });
 });
 
