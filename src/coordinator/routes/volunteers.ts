@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConfigError, formatIssues } from '../../study/config';
-import { parseRunResult, type RunResult } from '../../study/results';
+import type { RunResult } from '../../study/results';
 import { canonicalJson } from '../../util/hash';
-import { checkAgainstUnit } from '../checks';
+import { checkAgainstUnit, parseUpload } from '../checks';
 import { decided, getStudy, isTrusted, leased, prefixOf, volunteer, type Coordinator } from '../context';
 import { HttpError } from '../errors';
 import { cleanDisplayName, contributorId, issueCredential } from '../identity';
@@ -160,7 +160,7 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
       const study = getStudy(c, unit.studyId);
       let run: RunResult;
       try {
-        run = await parseRunResult(request.body);
+        run = await parseUpload(request.body, unit);
       } catch (error) {
         if (error instanceof ConfigError) throw new HttpError(400, `invalid ${error.what}`, error.issues);
         throw error;
