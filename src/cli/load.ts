@@ -6,8 +6,9 @@
  * its own with a fresh database (or uses the one given, with
  * CLASSWISE_ADMIN_TOKEN to publish), publishes a study of --units units, and
  * plays --volunteers volunteers, each from its own 127.x network: a
- * credential each, then lease, heartbeats every few seconds, upload of a
- * valid result, next lease, for --seconds, with a small GET beside them.
+ * credential and a first lease each (before the measurement), then
+ * heartbeats every few seconds, upload of a valid result, next lease, for
+ * --seconds, with a small GET beside them.
  * Prints requests/s and latency percentiles per route, then one line of
  * JSON: {"leaseHeartbeat":{"rps","p50Ms","p99Ms"},"read":{"p99Ms"},"timeouts","errors"}.
  * With --kill-after S the coordinator is killed with SIGKILL S seconds in,

@@ -2,9 +2,11 @@
  * Simulated volunteers for the load generator: each on its own network
  * (127.a.b.1, one /24 apiece), with a credential of its own; each leases a
  * unit, heartbeats its lease every few seconds while it "trains", uploads a
- * valid result, and leases the next, until told to stop. Their first leases
- * are spread over one heartbeat period and each starts part way through its
- * first unit, so the coordinator sees a steady mix from the first second.
+ * valid result, and leases the next, until told to stop. Credentials and
+ * first leases are taken before the measurement (`join`); then each starts
+ * part way through its first unit and at a random point of its heartbeat
+ * period, so the window sees the steady mix of a study under way, not
+ * everyone arriving at once.
  */
 import { VOLUNTEER_HEADER } from '../context';
 import { LoopbackClient, TimeoutError, type Answer } from './http';
@@ -42,13 +44,13 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {}
 
-  /** Gets every volunteer a credential, `parallel` at a time. */
+  /** Gets every volunteer a credential and its first lease, `parallel` at a time. */
   async join(parallel = 64): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < this.options.volunteers) {
         const v = new SimulatedVolunteer(this, volunteerAddress(next++), this.options);
-        await v.register();
+        await v.join();
         this.volunteers.push(v);
       }
     };
@@ -114,35 +116,48 @@ class SimulatedVolunteer {
     }
   }
 
-  async register(): Promise<void> {
+  private leased: Leased | null = null;
+
+  async join(): Promise<void> {
     const answer = await this.call('credential', 'POST', '/volunteers');
     if (answer?.status !== 201) throw new Error(`no credential for ${this.client.localAddress}: ${answer?.status} ${answer?.text}`);
     this.credential = answer.json.credential as string;
+    this.leased = await this.lease();
+  }
+
+  private async lease(): Promise<Leased | null> {
+    const answer = await this.call('lease', 'POST', `/studies/${this.options.studyId}/lease`);
+    return answer?.status === 200 && answer.json.lease ? (answer.json as Leased) : null;
   }
 
   async run(): Promise<void> {
-    const { heartbeatSeconds, trainSeconds, studyId } = this.options;
+    const period = this.options.heartbeatSeconds * 1000;
+    const { trainSeconds } = this.options;
     const trainMs = () => 1000 * (trainSeconds[0] + Math.random() * (trainSeconds[1] - trainSeconds[0]));
-    // Spread over one heartbeat period; the first unit is already part trained.
-    await this.fleet.sleep(Math.random() * heartbeatSeconds * 1000);
+    // Part way through the first unit, at a random point of the heartbeat period.
     let remaining = Math.random() * trainMs();
+    let firstBeat = Math.random() * period;
     while (!this.fleet.isStopped) {
-      const answer = await this.call('lease', 'POST', `/studies/${studyId}/lease`);
-      if (answer?.status !== 200 || !answer.json.lease) {
-        await this.fleet.sleep(heartbeatSeconds * 1000);
+      if (!this.leased) this.leased = await this.lease();
+      if (!this.leased) {
+        await this.fleet.sleep(period);
         continue;
       }
-      const leased = answer.json as Leased;
+      const { lease, unit } = this.leased;
       const uploadAt = performance.now() + remaining;
+      let beatAt = performance.now() + firstBeat;
       remaining = trainMs();
-      while (!this.fleet.isStopped && performance.now() < uploadAt) {
-        await this.fleet.sleep(Math.min(heartbeatSeconds * 1000, uploadAt - performance.now()));
+      firstBeat = period;
+      while (!this.fleet.isStopped) {
+        await this.fleet.sleep(Math.min(beatAt, uploadAt) - performance.now());
         if (this.fleet.isStopped || performance.now() >= uploadAt) break;
-        await this.call('heartbeat', 'POST', `/leases/${leased.lease.id}/heartbeat`);
+        await this.call('heartbeat', 'POST', `/leases/${lease.id}/heartbeat`);
+        beatAt += period;
       }
       if (this.fleet.isStopped) break;
-      const uploaded = await this.call('upload', 'POST', `/leases/${leased.lease.id}/result`, loadResult(leased.unit, new Date()));
+      const uploaded = await this.call('upload', 'POST', `/leases/${lease.id}/result`, loadResult(unit, new Date()));
       if (uploaded?.status === 200) this.fleet.acknowledged.push({ resultId: uploaded.json.resultId as string, at: performance.now() });
+      this.leased = null;
     }
   }
 

@@ -88,7 +88,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     fleet = new Fleet({ base, studyId, volunteers: options.volunteers, heartbeatSeconds: options.heartbeatSeconds, trainSeconds: options.trainSeconds, timeoutMs: options.timeoutMs, recorder });
     await fleet.join();
     const setupSeconds = (performance.now() - setupStart) / 1000;
-    log(`study ${studyId}: ${options.units} units; ${options.volunteers} volunteers with credentials, each on its own /24, in ${setupSeconds.toFixed(1)} s`);
+    log(`study ${studyId}: ${options.units} units; ${options.volunteers} volunteers, each on its own /24, with a credential and a first lease, in ${setupSeconds.toFixed(1)} s`);
 
     const cpuBefore = { coordinator: await processCpuSeconds(started?.child.pid), generator: process.cpuUsage() };
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
