@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Fleet } from './fleet';
-import { LoopbackClient, TimeoutError } from './http';
+import { LoopbackClient } from './http';
 import { spawnCoordinator, type CoordinatorProcess } from './process';
 import { Recorder, type RouteSummary } from './recorder';
+import { startReader } from './reader';
 import { loadStudy } from './study';
 
 export interface LoadOptions {
@@ -96,7 +97,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const from = performance.now();
     const until = from + 1000 * (options.killAfterSeconds ?? options.seconds);
     recorder.open(from, until, options.killAfterSeconds === undefined ? Infinity : until);
-    const reader = readLoop(base, recorder, options, () => fleet!.isStopped);
+    const reader = startReader(base, recorder, { readEveryMs: options.readEveryMs, timeoutMs: options.timeoutMs });
     const running = fleet.run();
     let killedAt: number | null = null;
     await new Promise<void>((resolve) => setTimeout(resolve, until - performance.now()));
@@ -109,7 +110,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       log(`coordinator killed with SIGKILL after ${options.killAfterSeconds} s`);
     }
     fleet.stop();
-    await Promise.all([running, reader]);
+    await Promise.all([running, reader.stop()]);
     const seconds = ((killedAt ?? until) - from) / 1000;
 
     const routes = Object.fromEntries(recorder.routes().map((r) => [r, recorder.summary([r], seconds)]));
@@ -135,25 +136,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     organiser.close();
     await started?.kill();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-/** The reader beside the volunteers: one small GET (the study list) every readEveryMs, from an address of its own. */
-async function readLoop(base: string, recorder: Recorder, options: LoadOptions, stopped: () => boolean): Promise<void> {
-  const client = new LoopbackClient(base, '127.254.0.1', 1);
-  try {
-    while (!stopped()) {
-      const t = performance.now();
-      try {
-        const answer = await client.request('GET', '/api/v1/studies', { timeoutMs: options.timeoutMs });
-        recorder.record('read', t, performance.now() - t, answer.status);
-      } catch (error) {
-        recorder.record('read', t, performance.now() - t, error instanceof TimeoutError ? 'timeout' : 'network');
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, options.readEveryMs - (performance.now() - t))));
-    }
-  } finally {
-    client.close();
   }
 }
 

@@ -160,6 +160,13 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  // 3: a study's progress counted from indexes alone. withdrawn_at and active_leases sit after the result's
+  // body and predictions in their rows, so counting them from the table read every result's overflow pages
+  // (about 10 ms a read at 3,500 results, on every read after a decision).
+  `
+  CREATE INDEX results_progress ON results (study_id, state, withdrawn_at);
+  CREATE INDEX units_progress ON units (study_id, state, active_leases);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
