@@ -193,7 +193,9 @@ export class Contributor {
       }
       this.set({ phase: 'stopped', current: null, message: 'Stopped. Every uploaded unit counts; a unit stopped half way resumes from its checkpoint next time.' });
     } catch (error) {
-      this.set({ phase: this.stopRequested ? 'stopped' : 'failed', current: null, error: this.stopRequested ? null : messageOf(error) });
+      // The coordinator's refusals say what happened in words (a revoked credential: the organiser's reason); its class name adds nothing.
+      const message = error instanceof CoordinatorError ? error.message : messageOf(error);
+      this.set({ phase: this.stopRequested ? 'stopped' : 'failed', current: null, error: this.stopRequested ? null : message });
     }
   }
 

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     throw new Error(`no coordinator answered at ${coordinator} (${error instanceof Error ? error.message : String(error)}): start one with npm run coordinator, or say where it is with --coordinator URL`);
   });
   const answer = (await response.json().catch(() => ({}))) as { id?: string; units?: number; maxReplicas?: number; error?: string; issues?: string[] };
-  if (!response.ok) throw new Error(`the coordinator refused the study (${response.status}): ${answer.error ?? ''}${answer.issues?.length ? `: ${answer.issues.join('; ')}` : ''}`);
+  if (!response.ok) throw new Error(`the coordinator at ${coordinator} refused the study (${response.status}): ${answer.error ?? ''}${answer.issues?.length ? `: ${answer.issues.join('; ')}` : ''}`);
   console.log(`published "${spec.name}": ${answer.units} units (${planRuns(spec).length} runs, quorum ${quorum}, at most ${answer.maxReplicas} replicas), id ${answer.id}`);
   console.log(`public page: ${coordinator}/study.html?id=${answer.id}`);
   console.log(`volunteers:  ${coordinator}/#contribute`);

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { TEACHING_CLASSES } from '../data/teaching';
-import type { RunResult } from '../study/results';
+import { parseWith } from '../study/config';
+import { parseRunResult, runResultSchema, type RunResult } from '../study/results';
 import type { StudySpec } from '../study/study';
 import { canonicalJson } from '../util/hash';
 import type { DatasetInfo, StudyRow, UnitRow } from './store';
@@ -73,6 +74,19 @@ export function checkSpecAgainstDataset(dataset: DatasetInfo, specDataset: Study
       break;
   }
   return issues;
+}
+
+/**
+ * An upload as a run result: the results schema and its arithmetic, and a
+ * configHash that is the hash of its config. Most uploads carry exactly the
+ * leased unit's config (stored in canonical form) and hash: for those the
+ * hash is already known and not computed again; any other goes through
+ * parseRunResult, which hashes it and names a mismatch.
+ */
+export async function parseUpload(body: unknown, unit: UnitRow): Promise<RunResult> {
+  const run = parseWith(runResultSchema, body, 'run result');
+  if (run.configHash === unit.configHash && canonicalJson(run.config) === unit.config) return run;
+  return parseRunResult(body);
 }
 
 /**

@@ -7,9 +7,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './errors';
 import type { ProgressStreams } from './events';
-import { networkPrefix, readCredential, sameDigest, sha256 } from './identity';
+import { networkPrefix, sameDigest, sha256, type CredentialReader } from './identity';
 import type { Limits } from './limits';
 import type { ReadCache } from './read-cache';
+import type { FixedWindows } from './windows';
 import type { CredentialRow, Store, StudyRow } from './store';
 
 export const API_PREFIX = '/api/v1';
@@ -29,6 +30,10 @@ export interface Coordinator {
   streams: ProgressStreams;
   /** Signs credentials. */
   credentialKey: Buffer;
+  /** Reads (and remembers) the credentials volunteers send. */
+  credentials: CredentialReader;
+  /** Each credential's requests in the current window. */
+  actions: FixedWindows;
   adminHash: Buffer;
 }
 
@@ -68,14 +73,14 @@ export function volunteer(c: Coordinator, request: FastifyRequest): CredentialRo
   const value = request.headers[VOLUNTEER_HEADER];
   if (Array.isArray(value)) throw new HttpError(400, `send one ${VOLUNTEER_HEADER} header, not ${value.length}`);
   if (value === undefined) throw new HttpError(401, `a volunteer credential is required in the ${VOLUNTEER_HEADER} header: ${NEED_CREDENTIAL}`);
-  const token = value.length <= 200 ? readCredential(value, c.credentialKey) : null;
+  const token = c.credentials.read(value);
   const row = token && c.store.credentials.get(token.id);
   if (!token || !row || row.secretHash === null || !sameDigest(row.secretHash, token.secretHash)) {
     throw new HttpError(401, `this is not a volunteer credential this coordinator issued: ${NEED_CREDENTIAL}`);
   }
   if (row.revokedAt !== null) throw new HttpError(403, `this credential was revoked by the organiser: ${row.revokedReason}`);
   const { volunteerActionsPerWindow: max, volunteerWindowSeconds: window } = c.limits;
-  if (!c.store.credentials.takeAction(row.id, c.now(), window * 1000, max)) {
+  if (!c.actions.take(row.id, c.now())) {
     throw new HttpError(429, `more than ${max} requests in ${window} s from this volunteer: slow down`, [], window);
   }
   return row;

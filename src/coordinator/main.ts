@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   });
   const host = process.env.HOST || '127.0.0.1';
   const port = parsePort(process.env.PORT);
-  const address = await app.listen({ host, port });
+  // A deep accept queue: thousands of volunteers may connect within a second (the kernel caps it at somaxconn).
+  const address = await app.listen({ host, port, backlog: 4096 });
   console.log(`coordinator listening on ${address} (database ${dbPath})`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

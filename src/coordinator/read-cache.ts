@@ -61,10 +61,11 @@ export class ReadCache {
     this.entry(studyId).leasesMoved = true;
   }
 
-  progress(studyId: string): { json: string; value: Progress; seq: number } {
+  /** `latest`: recompute if anything moved at all (the live streams, which pace themselves, push the last state). */
+  progress(studyId: string, latest = false): { json: string; value: Progress; seq: number } {
     const entry = this.entry(studyId);
     const p = entry.progress;
-    const fresh = p !== null && p.version === entry.version && (!entry.leasesMoved || performance.now() - p.at < this.progressMaxAgeMs);
+    const fresh = p !== null && p.version === entry.version && (!entry.leasesMoved || (!latest && performance.now() - p.at < this.progressMaxAgeMs));
     if (fresh) return p;
     entry.leasesMoved = false;
     const value = this.store.atomic(() => {

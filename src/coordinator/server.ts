@@ -20,9 +20,10 @@ import { ConfigError } from '../study/config';
 import { API_PREFIX, type Coordinator } from './context';
 import { HttpError } from './errors';
 import { ProgressStreams } from './events';
-import { sha256 } from './identity';
+import { CredentialReader, sha256 } from './identity';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { ReadCache } from './read-cache';
+import { FixedWindows } from './windows';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { volunteerRoutes } from './routes/volunteers';
@@ -80,6 +81,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const store = new Store(options.dbPath);
   const now = options.now ?? Date.now;
   const cache = new ReadCache(store, limits.progressMaxAgeMs, now);
+  const key = credentialKey(store);
   const c: Coordinator = {
     store,
     limits,
@@ -87,8 +89,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     random: options.random ?? Math.random,
     pickKey: () => randomInt(2 ** 31),
     cache,
-    streams: new ProgressStreams(limits, (id) => cache.progress(id).json),
-    credentialKey: credentialKey(store),
+    streams: new ProgressStreams(limits, (id) => cache.progress(id, true).json),
+    credentialKey: key,
+    credentials: new CredentialReader(key),
+    actions: new FixedWindows(limits.volunteerWindowSeconds * 1000, limits.volunteerActionsPerWindow),
     adminHash,
   };
 

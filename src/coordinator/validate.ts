@@ -10,7 +10,7 @@
  * honest runs of one config and seed on one numerical platform (backend,
  * GPU adapter, TensorFlow.js version) predict every test image alike; on
  * two platforms, float rounding differs and training amplifies it until the
- * two models differ on 14–28 % of test images, as two seeds do
+ * two models differ on 14–60 % of test images, as much as two seeds do
  * (docs/coordinator.md, "Honest agreement"). So replicas are compared only
  * within a platform, and there held to a tight bound; replicas of two
  * platforms are not comparable and never validate each other.

@@ -40,6 +40,10 @@ export class ContributePanel extends LitElement {
         font-size: 0.9rem;
         font-weight: 600;
       }
+      /* A study's name and its count of units done read in full, on a row of their own. */
+      label.study {
+        grid-column: 1 / -1;
+      }
       input,
       select {
         width: 100%;
@@ -99,7 +103,7 @@ export class ContributePanel extends LitElement {
       ${c.listError ? html`<div class="alert error" role="alert" data-testid="contribute-list-error">${c.listError}</div>` : nothing}
       ${c.studies && studies.length === 0 ? html`<p class="muted" data-testid="no-shared-studies">The coordinator has no study to contribute to yet.</p>` : nothing}
       <fieldset class="form" ?disabled=${running}>
-        <label
+        <label class="study"
           >Study
           <select data-testid="shared-study" .value=${chosen} @change=${(e: Event) => (this.studyId = (e.target as HTMLSelectElement).value)}>
             ${studies.map(

@@ -191,10 +191,10 @@ describe('the public study page', () => {
     const rows = page.getByTestId('contributor-row');
     expect(await rows.count()).toBe(2);
     const alice = rows.filter({ hasText: ALICE.contributor });
-    expect(await alice.locator('td').nth(1).innerText()).toBe('Alice');
+    expect(await alice.getByTestId('contributor-name').innerText()).toBe('Alice');
     expect(await alice.locator('td[data-state="valid"]').innerText()).toBe('2');
     const bob = rows.filter({ hasText: BOB.contributor });
-    expect(await bob.locator('td').nth(1).innerText()).toBe('anonymous');
+    expect(await bob.getByTestId('contributor-name').innerText()).toBe('anonymous');
     expect(await bob.locator('td[data-state="valid"]').innerText()).toBe('2');
     // Credentials are bearer secrets: the page must never show one.
     expect(await page.locator('body').innerText()).not.toContain(ALICE.credential.split('.')[1]!);

@@ -117,6 +117,38 @@ describe('credentials', () => {
     expect(after.status).toBe(403);
     expect(after.json.error).toBe('this credential was revoked by the organiser: uploaded results it did not train');
     expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { body: { reason: 'x' } })).status).toBe(401);
+    expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { admin: true, body: { reason: 'again' } })).status).toBe(409);
+    expect((await call('POST', '/admin/volunteers/0000000000000000/revoke', { admin: true, body: { reason: 'who?' } })).status).toBe(404);
+    expect((await call('POST', `/admin/volunteers/${real.contributor}/revoke`, { admin: true, body: { reason: '  ' } })).status).toBe(400);
+    // The organiser's list: every credential, its network and record, and why it was revoked.
+    expect((await call('GET', '/admin/volunteers')).status).toBe(401);
+    const list = (await call('GET', '/admin/volunteers', { admin: true })).json.volunteers;
+    expect(list.find((v: { contributor: string }) => v.contributor === real.contributor)).toMatchObject({
+      network: '127.33.0.0/24',
+      results: 0,
+      trusted: false,
+      revokedReason: 'uploaded results it did not train',
+    });
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  it('takes the client from X-Forwarded-For only when the request comes from a listed proxy', async () => {
+    await coordinator.stop();
+    coordinator = await new TestCoordinator().start({ credentialsPerPrefixPerHour: 1 }, ['127.170.0.1']);
+    const prefixOf = async (from: string, forwarded?: string) => {
+      const answer = await call('POST', '/volunteers', { from, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} });
+      expect(answer.status, answer.text).toBe(201);
+      return coordinator.app.store.credentials.byContributor(answer.json.contributor)!.prefix;
+    };
+    // Through the proxy: each client is its own network, though all arrive from the proxy's address.
+    expect(await prefixOf('127.170.0.1', '203.0.113.7')).toBe('203.0.113.0/24');
+    expect(await prefixOf('127.170.0.1', '198.51.100.9')).toBe('198.51.100.0/24');
+    expect(await prefixOf('127.170.0.1', '2001:db8:1234:5678::1')).toBe('2001:db8:1234::/48');
+    // Not from the proxy: the header is not believed, so a client cannot name another network.
+    expect(await prefixOf('127.171.0.1', '192.0.2.1')).toBe('127.171.0.0/24');
+    const again = await call('POST', '/volunteers', { from: '127.171.0.2', headers: { 'x-forwarded-for': '192.0.2.2' } });
+    expect(again.status).toBe(429);
   });
 });
 
@@ -254,6 +286,24 @@ describe('volunteers, replicas and quorum', () => {
     await (await coordinator.volunteer('127.53.0.1')).leased(id);
     expect(await nextEvent()).toMatchObject({ activeLeases: 1 });
     controller.abort();
+  });
+
+  it('streams a lease made just after the stream opened, though progress is recomputed at most once a second', async () => {
+    await restart({ progressMaxAgeMs: 1000 });
+    const id = await coordinator.publish();
+    const response = await fetch(`${coordinator.base}/api/v1/studies/${id}/events`);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('\n\n')) text += decoder.decode((await reader.read()).value);
+    await (await coordinator.volunteer('127.58.0.1')).leased(id);
+    const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 5_000));
+    while (!text.includes('"activeLeases":1')) {
+      const chunk = await Promise.race([reader.read(), deadline]);
+      if (chunk === 'late') throw new Error(`no event with the lease within 5 s: ${text}`);
+      text += decoder.decode(chunk.value);
+    }
+    await reader.cancel();
   });
 
   it('serves reads with an ETag, unchanged until something is decided', async () => {

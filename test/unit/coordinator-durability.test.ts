@@ -6,54 +6,30 @@
  * answered. Also: a generated organiser token is printed once and survives
  * the restart as its hash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LoopbackClient } from '../../src/coordinator/load/http';
+import { spawnCoordinator, type CoordinatorProcess } from '../../src/coordinator/load/process';
 import { VOLUNTEER_HEADER } from '../../src/coordinator/server';
 import { Store } from '../../src/coordinator/store';
 import { DATASET, runResult, SPEC } from './coordinator-fixtures';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'classwise-coordinator-main-'));
-const children: ChildProcess[] = [];
+const started: CoordinatorProcess[] = [];
 
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  for (const coordinator of started) await coordinator.kill();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts main.ts on dataDir and resolves with its address and everything it printed up to then. */
-async function startCoordinator(): Promise<{ child: ChildProcess; base: string; printed: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CLASSWISE_LOG: '0', STATIC_DIR: join(dataDir, 'no-app') };
-  delete env.CLASSWISE_ADMIN_TOKEN;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/coordinator/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let printed = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the coordinator did not start:\n${printed}`)), 45_000);
-    const read = (chunk: Buffer) => {
-      printed += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the coordinator exited with ${code}:\n${printed}`)));
-  });
-  return { child, base, printed };
-}
-
-async function kill(child: ChildProcess) {
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
+/** main.ts on dataDir, with no organiser token given: it makes one. */
+async function startCoordinator(): Promise<CoordinatorProcess> {
+  const coordinator = await spawnCoordinator(dataDir, { CLASSWISE_ADMIN_TOKEN: undefined });
+  started.push(coordinator);
+  return coordinator;
 }
 
 async function post(base: string, path: string, body: unknown, headers: Record<string, string>, from = '127.0.0.1') {
@@ -73,7 +49,7 @@ async function credential(base: string, from: string) {
 
 describe('a coordinator killed mid-upload', () => {
   it('keeps every accepted result and none of the half-received one', async () => {
-    let { child, base, printed } = await startCoordinator();
+    let { base, printed, kill } = await startCoordinator();
     const token = /organiser token \(shown once.*\): (\S+)/.exec(printed)?.[1];
     expect(token, printed).toBeDefined();
     const study = await post(base, '/studies', { spec: SPEC, dataset: DATASET }, { authorization: `Bearer ${token}` });
@@ -100,7 +76,7 @@ describe('a coordinator killed mid-upload', () => {
     const failed = new Promise<Error>((resolve) => slow.on('error', resolve));
     slow.write(body.subarray(0, body.length >> 1));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await kill(child);
+    await kill();
     expect((await failed).message).toMatch(/socket hang up|ECONNRESET/);
 
     const store = new Store(join(dataDir, 'coordinator.sqlite'));
@@ -112,7 +88,7 @@ describe('a coordinator killed mid-upload', () => {
       store.close();
     }
 
-    ({ child, base, printed } = await startCoordinator());
+    ({ base, printed, kill } = await startCoordinator());
     // The token was printed once; after the restart only its hash is kept, and it still works.
     expect(printed).not.toMatch(/organiser token/);
     const stats = await fetch(`${base}/api/v1/admin/stats`, { headers: { authorization: `Bearer ${token}` } });
@@ -121,6 +97,6 @@ describe('a coordinator killed mid-upload', () => {
     expect(resumed.json).toMatchObject({ state: 'valid', unit: { state: 'done' } });
     const results = (await (await fetch(`${base}/api/v1/studies/${study.json.id}/results`)).json()) as { runs: unknown[] };
     expect(results.runs).toHaveLength(1);
-    await kill(child);
+    await kill();
   }, 120_000);
 });

@@ -99,13 +99,14 @@ export class TestCoordinator {
   private dir = mkdtempSync(join(tmpdir(), 'classwise-coordinator-'));
   private clients: LoopbackClient[] = [];
 
-  async start(limits: Partial<Limits> = {}): Promise<this> {
+  async start(limits: Partial<Limits> = {}, trustProxy?: string[]): Promise<this> {
     this.app = await buildServer({
       dbPath: join(this.dir, 'coordinator.sqlite'),
       adminToken: ADMIN_TOKEN,
       now: () => this.clock,
       random: () => this.draw,
       limits: { resultBytes: 64 * 1024, progressMaxAgeMs: 0, ...limits },
+      trustProxy,
     });
     this.base = await this.app.listen({ host: '127.0.0.1', port: 0 });
     return this;
@@ -125,8 +126,12 @@ export class TestCoordinator {
   }
 
   /** An API call from `address` (default 127.0.0.1) with the organiser's token when `admin`. */
-  call(method: string, path: string, options: { body?: unknown; raw?: string; contentType?: string; from?: string; admin?: boolean; credential?: string } = {}): Promise<Answer> {
-    const headers: Record<string, string> = {};
+  call(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; contentType?: string; from?: string; admin?: boolean; credential?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...options.headers };
     if (options.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
     if (options.credential !== undefined) headers[VOLUNTEER_HEADER] = options.credential;
     if (options.contentType) headers['content-type'] = options.contentType;

@@ -44,7 +44,7 @@ export function adminRoutes(api: FastifyInstance, c: Coordinator): void {
     );
     const id = randomUUID();
     const study = { id, name: spec.name, spec: canonicalJson(spec), dataset, quorum: body.quorum, maxReplicas, createdAt: c.now(), testLabels: Uint16Array.from(body.dataset.testLabels), units };
-    c.store.atomic(() => c.store.studies.create(study, c.pickKey), { durable: true });
+    await c.store.durably(() => c.store.studies.create(study, c.pickKey));
     return reply.status(201).send({ id, units: units.length, quorum: body.quorum, maxReplicas });
   });
 
@@ -72,16 +72,13 @@ export function adminRoutes(api: FastifyInstance, c: Coordinator): void {
     if (!parsed.success) throw new HttpError(400, 'invalid revocation', formatIssues(parsed.error));
     const { reason } = parsed.data;
     const t = c.now();
-    const withdrawal = c.store.atomic(
-      () => {
-        const credential = c.store.credentials.byContributor(request.params.contributor);
-        if (!credential) throw new HttpError(404, `no volunteer ${request.params.contributor}`);
-        if (credential.revokedAt !== null) throw new HttpError(409, `this volunteer was already revoked: ${credential.revokedReason}`);
-        c.store.credentials.revoke(credential.id, t, reason);
-        return c.store.results.withdrawAll(credential.id, t);
-      },
-      { durable: true },
-    );
+    const withdrawal = await c.store.durably(() => {
+      const credential = c.store.credentials.byContributor(request.params.contributor);
+      if (!credential) throw new HttpError(404, `no volunteer ${request.params.contributor}`);
+      if (credential.revokedAt !== null) throw new HttpError(409, `this volunteer was already revoked: ${credential.revokedReason}`);
+      c.store.credentials.revoke(credential.id, t, reason);
+      return c.store.results.withdrawAll(credential.id, t);
+    });
     decided(c, withdrawal.studies);
     return { contributor: request.params.contributor, revokedAt: iso(t), resultsWithdrawn: withdrawal.results, unitsReopened: withdrawal.reopened };
   });

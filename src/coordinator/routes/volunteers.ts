@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConfigError, formatIssues } from '../../study/config';
-import { parseRunResult, type RunResult } from '../../study/results';
+import type { RunResult } from '../../study/results';
 import { canonicalJson } from '../../util/hash';
-import { checkAgainstUnit } from '../checks';
+import { checkAgainstUnit, parseUpload } from '../checks';
 import { decided, getStudy, isTrusted, leased, prefixOf, volunteer, type Coordinator } from '../context';
 import { HttpError } from '../errors';
 import { cleanDisplayName, contributorId, issueCredential } from '../identity';
@@ -73,7 +73,7 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
         }
         c.store.credentials.insert({ id: issued.id, contributor, displayName: body.displayName ?? null, now: c.now(), prefix, secretHash: issued.secretHash });
       },
-      { durable: true },
+      // Not fsynced: a credential lost with the machine's power costs its volunteer one 401, after which it asks for another.
     );
     return reply.status(201).send({ credential: issued.token, contributor, displayName: body.displayName ?? null });
   });
@@ -160,30 +160,29 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
       const study = getStudy(c, unit.studyId);
       let run: RunResult;
       try {
-        run = await parseRunResult(request.body);
+        run = await parseUpload(request.body, unit);
       } catch (error) {
         if (error instanceof ConfigError) throw new HttpError(400, `invalid ${error.what}`, error.issues);
         throw error;
       }
       const mismatch = checkAgainstUnit(run, unit, study);
       if (mismatch.length) throw new HttpError(422, 'the result does not answer this lease', mismatch);
-      const outcome = c.store.atomic(
-        () =>
-          c.store.results.record(
-            {
-              resultId: randomUUID(),
-              leaseId: lease.id,
-              body: canonicalJson(run),
-              prefix: prefixOf(request),
-              predictions: run.predictions!,
-              platform: platformOf(run.environment),
-              startedAt: run.startedAt,
-              wallTimeSec: run.wallTimeSec,
-              now: c.now(),
-            },
-            (id) => isTrusted(c, c.store.credentials.get(id)),
-          ),
-        { durable: true },
+      // Answered only once on disk: an acknowledged result survives the machine.
+      const outcome = await c.store.durably(() =>
+        c.store.results.record(
+          {
+            resultId: randomUUID(),
+            leaseId: lease.id,
+            body: canonicalJson(run),
+            prefix: prefixOf(request),
+            predictions: run.predictions!,
+            platform: platformOf(run.environment),
+            startedAt: run.startedAt,
+            wallTimeSec: run.wallTimeSec,
+            now: c.now(),
+          },
+          (id) => isTrusted(c, c.store.credentials.get(id)),
+        ),
       );
       // A second upload on the same lease that raced this one past the checks above lands here.
       if (outcome.kind === 'lease-not-active') {

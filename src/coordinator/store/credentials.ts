@@ -74,10 +74,6 @@ export class Credentials {
          FROM volunteers WHERE secret_hash IS NOT NULL ORDER BY first_seen, rowid`,
       ),
       setDisplayName: db.prepare<{ id: string; name: string }>('UPDATE volunteers SET display_name = @name WHERE id = @id'),
-      getWindow: db.prepare<{ id: string }, { window_start: number; window_count: number }>('SELECT window_start, window_count FROM volunteers WHERE id = @id'),
-      setWindow: db.prepare<{ id: string; window_start: number; window_count: number }>(
-        'UPDATE volunteers SET window_start = @window_start, window_count = @window_count WHERE id = @id',
-      ),
       valid: db.prepare<{ id: string }>('UPDATE volunteers SET valid_streak = valid_streak + 1, results_accepted = results_accepted + 1 WHERE id = @id'),
       invalid: db.prepare<{ id: string }>('UPDATE volunteers SET valid_streak = 0, invalid_results = invalid_results + 1 WHERE id = @id'),
       setPlatform: db.prepare<{ id: string; platform: string }>('UPDATE volunteers SET platform = @platform WHERE id = @id AND platform <> @platform'),
@@ -126,19 +122,6 @@ export class Credentials {
 
   setDisplayName(id: string, name: string): void {
     this.sql.setDisplayName.run({ id, name });
-  }
-
-  /**
-   * Counts one action against the credential's fixed window and says whether
-   * it is within `max`; kept in the database so a restart does not reset it.
-   */
-  takeAction(id: string, now: number, windowMs: number, max: number): boolean {
-    const row = this.sql.getWindow.get({ id });
-    if (!row) throw new Error(`credential ${id} vanished`);
-    const fresh = now - row.window_start >= windowMs;
-    const count = fresh ? 1 : row.window_count + 1;
-    this.sql.setWindow.run({ id, window_start: fresh ? now : row.window_start, window_count: count });
-    return count <= max;
   }
 
   /** A result of this credential was judged valid (by agreement with others) or invalid. */

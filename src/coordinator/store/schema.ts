@@ -138,7 +138,8 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE leases ADD COLUMN credential_prefix TEXT NOT NULL DEFAULT '';
         ALTER TABLE leases ADD COLUMN platform TEXT NOT NULL DEFAULT '';
         ALTER TABLE leases ADD COLUMN single INTEGER NOT NULL DEFAULT 0;
-        CREATE INDEX leases_by_unit_volunteer ON leases (unit_id, volunteer_id);
+        -- Active leases of a network (leases.ts names the index it counts them with: the planner would take the expiry
+        -- index and read every active lease). Without expires_at, so that a heartbeat moves one index entry, not three.
         CREATE INDEX leases_by_prefix ON leases (prefix, state);
 
         -- What replicas are compared on, out of the body: predictions (uint16, little-endian) and platform.
@@ -159,6 +160,13 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  // 3: a study's progress counted from indexes alone. withdrawn_at and active_leases sit after the result's
+  // body and predictions in their rows, so counting them from the table read every result's overflow pages
+  // (about 10 ms a read at 3,500 results, on every read after a decision).
+  `
+  CREATE INDEX results_progress ON results (study_id, state, withdrawn_at);
+  CREATE INDEX units_progress ON units (study_id, state, active_leases);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -115,18 +115,17 @@ export class StudyProgress extends LitElement {
             <table aria-labelledby="contributors-heading" data-testid="contributors">
               <thead>
                 <tr>
-                  <th>Pseudonym</th>
-                  <th>Name</th>
+                  <th>Volunteer</th>
                   ${RESULT_STATES.map((s) => html`<th>${s}</th>`)}
                 </tr>
               </thead>
               <tbody>
                 ${d.contributors.map(
                   (c) => html`<tr data-testid="contributor-row">
-                    <td><code>${c.contributor}</code></td>
                     <td>
-                      ${c.displayName ?? html`<span class="muted">anonymous</span>`}
+                      <span data-testid="contributor-name">${c.displayName ?? html`<span class="muted">anonymous</span>`}</span>
                       ${c.revoked ? html` <span class="tag" data-testid="contributor-revoked" title="the organiser revoked this volunteer: their results are withdrawn">revoked</span>` : nothing}
+                      <br /><code class="muted" title="pseudonym">${c.contributor}</code>
                     </td>
                     ${RESULT_STATES.map((s) => html`<td class="n" data-state=${s}>${c.results[s] ?? 0}</td>`)}
                   </tr>`,
