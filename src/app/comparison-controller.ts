@@ -1,5 +1,5 @@
 /**
- * The per-class views' input: the runs of the study on screen (finished, or
+ * The per-class views' input: the runs of the shown study (finished, or
  * at their latest evaluation) pooled with the results files the user imported,
  * analysed again whenever any of them changes; and what the views look at (one
  * comparison, the highlighted classes).
@@ -17,7 +17,7 @@ export class ComparisonController {
   private liveDataset: RunOutcome['dataset'] | null = null;
 
   constructor(private readonly store: Store) {
-    store.onStudyChange(() => this.recompare());
+    store.onChange('shown', () => this.recompare());
   }
 
   /** The worker named the dataset a run trains on: live runs are compared on it before they finish. */
@@ -71,8 +71,8 @@ export class ComparisonController {
 
   /** Analyses the runs again: after an evaluation, a finished run, an import, or another study. */
   recompare(): void {
-    const { study, comparison } = this.store.state;
-    const { analysis, problem } = compare(study?.spec ?? null, this.liveRunOutcomes(), this.imported);
+    const { shown, comparison } = this.store.state;
+    const { analysis, problem } = compare(shown?.spec ?? null, this.liveRunOutcomes(), this.imported);
     const hashes = analysis?.comparisons.map((c) => c.treatment.configHash) ?? [];
     const { selectedComparison } = comparison;
     this.store.patch('comparison', {

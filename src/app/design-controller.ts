@@ -1,8 +1,9 @@
 /**
  * Designing a study: choosing a preset, a spec file, the designer's form or a
  * cached dataset for the baseline; saving the spec; and what the designer's
- * estimate needs (the dataset's size, a measured warm-up step). Nothing here
- * runs while a study does: its design is locked.
+ * estimate needs (the dataset's size, a measured warm-up step). A design is a
+ * draft beside the shown study's results, which stay until it runs. Nothing
+ * here changes while a study runs: its design is locked.
  */
 import { isPresetName } from '../study/presets';
 import { parseStudySpec, type StudySpecInput } from '../study/study';
@@ -11,7 +12,7 @@ import { stepKey, type StepEstimate } from '../study/estimate';
 import { canonicalJson } from '../util/hash';
 import { messageOf } from '../util/errors';
 import { fileNameFor, type Download } from './download';
-import { idleStudy, isActive, type StudySource } from './state';
+import { isActive, type StudySource } from './state';
 import { presetStudy, selectedStudy } from './study-selection';
 import type { EngineRef, Store } from './store';
 
@@ -23,8 +24,10 @@ export class DesignController {
     private readonly store: Store,
     private readonly engine: EngineRef,
     private readonly download: Download,
+    /** Told after the worker loaded a dataset for the designer: it may have downloaded it into the cache. */
+    private readonly afterLoad: () => void,
   ) {
-    store.onStudyChange(() => void this.describeStudyDataset());
+    store.onChange('study', () => void this.describeStudyDataset());
   }
 
   private get locked(): boolean {
@@ -34,26 +37,30 @@ export class DesignController {
   selectPreset(name: string): void {
     if (this.locked) return;
     if (!isPresetName(name)) {
-      this.store.set({ study: null, studyError: `there is no preset named "${name}"` });
+      this.store.set({ studyError: `there is no preset named "${name}"; the design is unchanged` });
       return;
     }
-    this.store.set({ ...idleStudy(), study: presetStudy(name), studyError: null });
+    this.store.set({ study: presetStudy(name), studyError: null });
   }
 
-  /** A study spec file's text: refused (with every bad field named) unless it is valid JSON and a valid spec. */
+  /**
+   * A study spec file's text: refused (with every bad field named) unless it
+   * is valid JSON and a valid spec. A refused file changes nothing: the
+   * designer keeps the study it had, and can still run it.
+   */
   loadSpecFile(fileName: string, text: string): void {
     if (this.locked) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.store.set({ ...idleStudy(), study: null, studyError: `${fileName} is not valid JSON: ${plainMessage(error)}` });
+      this.store.set({ studyError: `${fileName} is not valid JSON: ${plainMessage(error)}` });
       return;
     }
     try {
-      this.store.set({ ...idleStudy(), study: selectedStudy({ kind: 'file', fileName }, parseStudySpec(value)), studyError: null });
+      this.store.set({ study: selectedStudy({ kind: 'file', fileName }, parseStudySpec(value)), studyError: null });
     } catch (error) {
-      this.store.set({ ...idleStudy(), study: null, studyError: `${fileName} was refused: ${plainMessage(error)}` });
+      this.store.set({ studyError: `${fileName} was refused: ${plainMessage(error)}` });
     }
   }
 
@@ -61,7 +68,7 @@ export class DesignController {
   designStudy(input: StudySpecInput): void {
     if (this.locked) return;
     try {
-      this.store.set({ ...idleStudy(), study: selectedStudy({ kind: 'designed' }, parseStudySpec(input)), studyError: null });
+      this.store.set({ study: selectedStudy({ kind: 'designed' }, parseStudySpec(input)), studyError: null });
     } catch (error) {
       this.store.set({ studyError: `The designed study was refused: ${plainMessage(error)}` });
     }
@@ -80,7 +87,7 @@ export class DesignController {
     const source: StudySource = { kind: 'dataset', base, baseSpec, dataset };
     const value = { ...baseSpec, name: `${baseSpec.name} · ${dataset.name}`, baseline: { ...baseSpec.baseline, dataset: { kind: 'manifest', url: dataset.url } } };
     try {
-      this.store.set({ ...idleStudy(), study: selectedStudy(source, parseStudySpec(value)), studyError: null });
+      this.store.set({ study: selectedStudy(source, parseStudySpec(value)), studyError: null });
     } catch (error) {
       this.store.set({ studyError: `${dataset.name} cannot be used in ${baseSpec.name}: ${plainMessage(error)}` });
     }
@@ -90,7 +97,7 @@ export class DesignController {
   datasetDeleted(id: string): void {
     const source = this.store.state.study?.source;
     if (source?.kind === 'dataset' && source.dataset.url === id && !this.locked) {
-      this.store.set({ ...idleStudy(), study: selectedStudy(source.base, source.baseSpec), studyError: null });
+      this.store.set({ study: selectedStudy(source.base, source.baseSpec), studyError: null });
     }
   }
 
@@ -120,6 +127,7 @@ export class DesignController {
     } catch (error) {
       this.store.patch('design', { measuring: false, problem: `The warm-up step could not be measured: ${messageOf(error)}` });
     }
+    this.afterLoad();
   }
 
   /** The study's dataset size, for the designer's estimate: described by the worker once per dataset config. */
@@ -134,6 +142,7 @@ export class DesignController {
     try {
       const summary = await engine.describeDataset(dataset);
       if (this.describedDataset === key) this.store.patch('design', { datasetSummary: summary });
+      this.afterLoad();
     } catch (error) {
       if (this.describedDataset === key) this.store.patch('design', { problem: `The dataset could not be loaded: ${messageOf(error)}` });
     }

@@ -83,10 +83,14 @@ export type StudyPhase = 'idle' | 'running' | 'pausing' | 'paused' | 'cancelling
 
 export interface WorkbenchState {
   backend: BackendState;
+  /** The study in the designer: what Run would run. Editing it leaves the shown study's results alone. */
   study: SelectedStudy | null;
-  /** Why the last study the user chose was refused. */
+  /** Why the last study the user chose was refused (the designer keeps the one it had). */
   studyError: string | null;
+  /** The study whose runs, results and per-class views are on screen: the one last run or reopened. */
+  shown: SelectedStudy | null;
   phase: StudyPhase;
+  /** The shown study's runs. */
   runs: RunView[];
   /** Index of the run in progress (or the last one that was). */
   current: number | null;
@@ -103,6 +107,29 @@ export interface WorkbenchState {
   comparison: ComparisonState;
   /** Contribute mode: units of a shared study trained here for the coordinator. */
   contribute: ContributeState;
+  library: LibraryState;
+}
+
+/** A past study, as the list shows it (the StudyRecord without its spec). */
+export interface PastStudy {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  planned: number;
+  finished: number;
+  dataset: string;
+  headline: string | null;
+}
+
+/** The studies run in this browser, kept in IndexedDB. */
+export interface LibraryState {
+  /** Newest first; null until first read. */
+  studies: PastStudy[] | null;
+  /** The library's id of the shown study, once it is stored. */
+  shownId: string | null;
+  /** Why the last list, reopen, rename or delete failed, in words. */
+  error: string | null;
 }
 
 /** What the study designer shows besides the spec: the dataset's size and a measured step, for the estimate. */
@@ -163,4 +190,40 @@ export function isActive(phase: StudyPhase): boolean {
 /** The run part of the state, as it is before a study runs. */
 export function idleStudy(): Pick<WorkbenchState, 'phase' | 'runs' | 'current' | 'studyEtaSec' | 'error' | 'results'> {
   return { phase: 'idle', runs: [], current: null, studyEtaSec: null, error: null, results: null };
+}
+
+/** A study's runs as planned, none started yet. */
+export function plannedRuns(study: SelectedStudy, hashes: readonly string[]): RunView[] {
+  return study.planned.map((p, index) => ({
+    ...p,
+    index,
+    status: 'planned',
+    epochs: null,
+    totalSteps: null,
+    stepsDone: 0,
+    latest: null,
+    losses: [],
+    accuracies: [],
+    evaluation: null,
+    startedAt: null,
+    resumedFrom: null,
+    result: null,
+    configHash: hashes[index] ?? null,
+  }));
+}
+
+/** A run view of a run that finished (while it trained here, or read back from storage). */
+export function finishedRun(run: RunView, result: RunResult): RunView {
+  return {
+    ...run,
+    status: 'done',
+    result,
+    stepsDone: result.steps,
+    totalSteps: run.totalSteps ?? result.steps,
+    epochs: run.epochs ?? result.config.training.epochs,
+    // The full history replaces the live points (one per read-back group).
+    losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
+    accuracies: result.evaluations.map((e) => ({ step: e.step, top1: e.top1 })),
+    evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1, perClass: result.perClass },
+  };
 }

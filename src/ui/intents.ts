@@ -5,7 +5,7 @@
 import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
 import type { StudySpecInput } from '../study/study';
 
-export type Intent = StudyIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
+export type Intent = StudyIntent | LibraryIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
 
 export type StudyIntent =
   | { kind: 'select-preset'; name: string }
@@ -22,6 +22,9 @@ export type StudyIntent =
   | { kind: 'export' }
   | { kind: 'resume-interrupted' }
   | { kind: 'discard-interrupted' };
+
+/** The past studies: reopen one with its views, rename it, delete it. */
+export type LibraryIntent = { kind: 'open-study'; id: string } | { kind: 'rename-study'; id: string; name: string } | { kind: 'delete-study'; id: string };
 
 /** The Datasets panel's: its payloads carry the files to import. */
 export type DatasetIntent =
