@@ -92,6 +92,9 @@ export interface StepMeasurement {
   backend: BackendName;
 }
 
+/** How far a measurement has got: loading its dataset, then the warm-up step (it compiles the shaders) and the timed ones. */
+export type MeasureProgress = { stage: 'dataset'; fetch: FetchProgress | null } | { stage: 'steps'; done: number; total: number };
+
 /** Pixels as the page can draw them: HWC, 0–255. */
 export interface ImagePixels {
   width: number;
@@ -131,7 +134,7 @@ export interface EngineApi {
   /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
   /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */
-  measureStep(request: { config: RunConfigInput; seed?: number }): Promise<StepMeasurement>;
+  measureStep(request: { config: RunConfigInput; seed?: number }, onProgress?: (progress: MeasureProgress) => void): Promise<StepMeasurement>;
   /** The test images of a class a treatment now gets wrong, and crops of its training images as training draws them. */
   inspectClass(request: InspectRequest): Promise<ClassInspectionData>;
   /** Calls back once if the GPU device is lost (driver reset, GPU process crash): the worker can no longer train. */

@@ -28,6 +28,9 @@ let control: RunControl | null = null;
 
 let checkpointStore: Promise<CheckpointStore> | null = null;
 
+/** Steps a measurement times after its warm-up step. */
+const MEASURED_STEPS = 3;
+
 /**
  * A durable run: saved to its IndexedDB slot as it goes, resumed from what is
  * there, and ended by storing its result in place of the checkpoint.
@@ -127,13 +130,15 @@ const engine: EngineApi = {
     }
   },
 
-  async measureStep({ config: input, seed = 0 }) {
+  async measureStep({ config: input, seed = 0 }, onProgress) {
     if (control) throw new Error('a run is in progress: measure when it has finished');
     const config = parseRunConfig(input);
     backend ??= await selectBackend();
-    const dataset = await loadDataset(config.dataset);
+    onProgress?.({ stage: 'dataset', fetch: null });
+    const dataset = await loadDataset(config.dataset, (fetch) => onProgress?.({ stage: 'dataset', fetch }));
     checkAgainstDataset(config, dataset.train.count);
-    const timing = await measureSteps(config, dataset, seed);
+    onProgress?.({ stage: 'steps', done: 0, total: MEASURED_STEPS + 1 });
+    const timing = await measureSteps(config, dataset, seed, MEASURED_STEPS, (done, total) => onProgress?.({ stage: 'steps', done, total }));
     return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
   },
 

@@ -5,6 +5,8 @@
  * draft beside the shown study's results, which stay until it runs. Nothing
  * here changes while a study runs: its design is locked.
  */
+import { proxy } from 'comlink';
+import type { MeasureProgress } from '../../workers/api';
 import { isPresetName } from '../study/presets';
 import { parseStudySpec, type StudySpecInput } from '../study/study';
 import { configHash } from '../study/config';
@@ -16,16 +18,30 @@ import { isActive, type StudySource } from './state';
 import { presetStudy, selectedStudy } from './study-selection';
 import type { EngineRef, Store } from './store';
 
+/** What designing needs from the rest of the workbench. */
+export interface DesignHooks {
+  /** The worker loaded a dataset for the designer: it may have downloaded it into the cache. */
+  afterLoad(): void;
+  /** Something else holds the worker (an import, a contribution): no measurement now. */
+  busy(): boolean;
+  /**
+   * Ends the worker and starts a fresh one: how a measurement is cancelled, since
+   * a single step of a large model can take minutes and cannot be interrupted.
+   */
+  restartEngine(): void;
+}
+
 export class DesignController {
   /** Which dataset config the design state describes, so a study change on the same data costs nothing. */
   private describedDataset: string | null = null;
+  /** The measurement under way; a cancelled one's late answer is dropped. */
+  private measurement: object | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly engine: EngineRef,
     private readonly download: Download,
-    /** Told after the worker loaded a dataset for the designer: it may have downloaded it into the cache. */
-    private readonly afterLoad: () => void,
+    private readonly hooks: DesignHooks,
   ) {
     store.onChange('study', () => void this.describeStudyDataset());
   }
@@ -108,14 +124,20 @@ export class DesignController {
     this.download(fileNameFor('classwise-study', spec.name, 'json'), new Blob([JSON.stringify(spec, null, 2)], { type: 'application/json' }));
   }
 
-  /** Times a few training steps of the study's baseline on this GPU, for the designer's estimate. */
+  /** Times a few training steps of the study's baseline on this GPU, for the designer's estimate; it reports its stage as it goes. */
   async measureStep(): Promise<void> {
     const spec = this.store.state.study?.spec;
     const engine = this.engine();
-    if (!spec || !engine || this.locked || this.store.state.design.measuring) return;
-    this.store.patch('design', { measuring: true, problem: null });
+    if (!spec || !engine || this.locked || this.store.state.design.measuring || this.hooks.busy()) return;
+    const measurement = (this.measurement = {});
+    const current = () => this.measurement === measurement;
+    this.store.patch('design', { measuring: true, measureProgress: null, problem: null });
+    const onProgress = proxy((measureProgress: MeasureProgress) => {
+      if (current()) this.store.patch('design', { measureProgress });
+    });
     try {
-      const measured = await engine.measureStep({ config: spec.baseline });
+      const measured = await engine.measureStep({ config: spec.baseline }, onProgress);
+      if (!current()) return;
       const estimate: StepEstimate = {
         configHash: await configHash(spec.baseline),
         msPerStep: measured.msPerStep,
@@ -123,11 +145,24 @@ export class DesignController {
         batchSize: measured.batchSize,
         stepKey: stepKey(spec.baseline),
       };
-      this.store.patch('design', { estimate, measuring: false });
+      this.store.patch('design', { estimate, measuring: false, measureProgress: null });
     } catch (error) {
-      this.store.patch('design', { measuring: false, problem: `The warm-up step could not be measured: ${messageOf(error)}` });
+      if (!current()) return;
+      this.store.patch('design', { measuring: false, measureProgress: null, problem: `The warm-up step could not be measured: ${messageOf(error)}` });
+    } finally {
+      if (current()) this.measurement = null;
     }
-    this.afterLoad();
+    this.hooks.afterLoad();
+  }
+
+  /** Stops the measurement under way: the worker is replaced (a few seconds), the design stays as it was. */
+  cancelMeasure(): void {
+    if (!this.measurement) return;
+    this.measurement = null;
+    this.store.patch('design', { measuring: false, measureProgress: null, problem: null });
+    // The new worker has loaded nothing: the dataset is described again when asked.
+    this.describedDataset = null;
+    this.hooks.restartEngine();
   }
 
   /** The study's dataset size, for the designer's estimate: described by the worker once per dataset config. */
@@ -142,7 +177,7 @@ export class DesignController {
     try {
       const summary = await engine.describeDataset(dataset);
       if (this.describedDataset === key) this.store.patch('design', { datasetSummary: summary });
-      this.afterLoad();
+      this.hooks.afterLoad();
     } catch (error) {
       if (this.describedDataset === key) this.store.patch('design', { problem: `The dataset could not be loaded: ${messageOf(error)}` });
     }

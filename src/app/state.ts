@@ -2,7 +2,7 @@
  * What the workbench page shows, as one immutable snapshot: the shape each
  * controller writes its part of and every component reads.
  */
-import type { BackendReport, CachedDataset, DatasetSummary, ImportedDataset, ImportProgress } from '../../workers/api';
+import type { BackendReport, CachedDataset, DatasetSummary, ImportedDataset, ImportProgress, MeasureProgress } from '../../workers/api';
 import type { StorageStatus } from '../storage/status';
 import type { PresetName } from '../study/presets';
 import type { StudySpec } from '../study/study';
@@ -137,6 +137,8 @@ export interface DesignState {
   datasetSummary: DatasetSummary | null;
   estimate: StepEstimate | null;
   measuring: boolean;
+  /** What the measurement under way is doing. */
+  measureProgress: MeasureProgress | null;
   /** Why the dataset could not be described or the step not measured. */
   problem: string | null;
 }

@@ -74,7 +74,7 @@ export class Workbench {
       results: null,
       datasets: { storage: null, persistRequest: null, list: null, listError: null, importing: null, importError: null, imported: null, deleting: [] },
       interrupted: null,
-      design: { datasetSummary: null, estimate: null, measuring: false, problem: null },
+      design: { datasetSummary: null, estimate: null, measuring: false, measureProgress: null, problem: null },
       comparison: {
         analysis: null,
         problem: null,
@@ -90,7 +90,11 @@ export class Workbench {
     });
     // Constructed in this order because a study change re-runs the comparison before describing its dataset.
     this.comparison = new ComparisonController(this.store);
-    this.design = new DesignController(this.store, engine, download, () => void this.datasets.refreshDatasets({ afterRun: true }));
+    this.design = new DesignController(this.store, engine, download, {
+      afterLoad: () => void this.datasets.refreshDatasets({ afterRun: true }),
+      busy: () => this.store.state.datasets.importing !== null || this.contributor.active,
+      restartEngine: () => void this.restartEngine(),
+    });
     this.datasets = new DatasetsController(this.store, engine, (id) => this.design.datasetDeleted(id));
     this.library = new LibraryController(this.store, archive, lastShown);
     this.runs = new RunController(this.store, engine, this.comparison, journal, {
@@ -114,12 +118,24 @@ export class Workbench {
     return this.store.subscribe(listener);
   }
 
-  /** Starts the worker and its backend (WebGPU, or the fallback it reports). */
+  /** Starts the worker and its backend (WebGPU, or the fallback it reports), and reads the storage and the past studies. */
   async init(): Promise<void> {
     if (this.handle) return;
     void this.datasets.refreshStorage();
     // The past studies need no worker: their results are read from IndexedDB here.
     void this.library.refresh().then(() => this.library.reopenLast());
+    await this.startWorker();
+  }
+
+  /** A fresh worker in place of the one there (which may be busy with a step that cannot be stopped). */
+  private async restartEngine(): Promise<void> {
+    this.handle?.terminate();
+    this.handle = null;
+    this.store.set({ backend: { status: 'starting' } });
+    await this.startWorker();
+  }
+
+  private async startWorker(): Promise<void> {
     try {
       this.handle = this.start();
     } catch (error) {

@@ -207,6 +207,7 @@ export class App extends LitElement {
             .datasetSummary=${s.design.datasetSummary}
             .estimate=${s.design.estimate}
             ?measuring=${s.design.measuring}
+            .measureProgress=${s.design.measureProgress}
             .error=${s.studyError ?? s.design.problem}
             ?locked=${isActive(s.phase)}
             ?canRun=${this.workbench.canRun}

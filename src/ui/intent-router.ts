@@ -12,6 +12,8 @@ export function routeIntent(wb: Workbench, intent: Intent): void {
       return wb.design.designStudy(intent.spec);
     case 'measure-step':
       return void wb.design.measureStep();
+    case 'cancel-measure':
+      return wb.design.cancelMeasure();
     case 'save-spec':
       return wb.design.saveSpec();
     case 'use-dataset':

@@ -14,6 +14,8 @@ export type StudyIntent =
   | { kind: 'design-study'; spec: StudySpecInput }
   /** Time one warm-up step of the designed baseline, for the study's time estimate. */
   | { kind: 'measure-step' }
+  /** Stop the measurement under way (the engine worker is replaced). */
+  | { kind: 'cancel-measure' }
   | { kind: 'save-spec' }
   | { kind: 'run' }
   | { kind: 'pause' }
