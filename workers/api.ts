@@ -103,6 +103,19 @@ export interface ImagePixels {
   pixels: Uint8Array;
 }
 
+/** Try the model: one image through the trained models of finished runs (a baseline and a treatment, say). */
+export interface PredictRequest {
+  runs: { config: RunConfigInput; seed: number }[];
+  image: ImagePixels;
+}
+
+export interface PredictOutcome {
+  /** The image as the models saw it: resized and converted to their input (the same for every run of one dataset). */
+  seen: ImagePixels | null;
+  /** Per run, in the request's order: its class probabilities, or why it has none. */
+  runs: ({ ok: true; classNames: string[]; probabilities: number[] } | { ok: false; reason: string })[];
+}
+
 export interface InspectRequest {
   dataset: DatasetConfigInput;
   classIndex: number;
@@ -135,6 +148,8 @@ export interface EngineApi {
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
   /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */
   measureStep(request: { config: RunConfigInput; seed?: number }, onProgress?: (progress: MeasureProgress) => void): Promise<StepMeasurement>;
+  /** Class probabilities of finished runs' trained models for one image, resized and converted to their input as needed. */
+  predict(request: PredictRequest): Promise<PredictOutcome>;
   /** The test images of a class a treatment now gets wrong, and crops of its training images as training draws them. */
   inspectClass(request: InspectRequest): Promise<ClassInspectionData>;
   /** Calls back once if the GPU device is lost (driver reset, GPU process crash): the worker can no longer train. */

@@ -12,6 +12,7 @@ import type { RunOutcome, StudyAnalysis } from '../study/analysis';
 import type { StepEstimate } from '../study/estimate';
 import type { ClassInspection } from '../ui/views/types';
 import type { ContributeState } from './contributor';
+import type { TrialState } from './model-trial';
 
 export type StudySource =
   | { kind: 'preset'; name: PresetName }
@@ -108,6 +109,8 @@ export interface WorkbenchState {
   /** Contribute mode: units of a shared study trained here for the coordinator. */
   contribute: ContributeState;
   library: LibraryState;
+  /** Try the model: an image through the shown comparison's two trained models. */
+  trial: TrialState;
 }
 
 /** A past study, as the list shows it (the StudyRecord without its spec). */

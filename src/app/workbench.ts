@@ -18,6 +18,7 @@ import { downloadWithLink, type Download } from './download';
 import { Exports } from './exports';
 import { Inspector } from './inspector';
 import { LibraryController } from './library-controller';
+import { IDLE_TRIAL, ModelTrial } from './model-trial';
 import { localStorageNote, type LocalNote } from './local-note';
 import { localStorageJournal, RunController, type StudyJournal } from './run-controller';
 import { isActive, type WorkbenchState } from './state';
@@ -48,6 +49,7 @@ export class Workbench {
   readonly exports: Exports;
   readonly datasets: DatasetsController;
   readonly library: LibraryController;
+  readonly trial: ModelTrial;
 
   private readonly start: () => EngineHandle;
 
@@ -87,6 +89,7 @@ export class Workbench {
       },
       contribute: IDLE_CONTRIBUTE_STATE,
       library: { studies: null, shownId: null, error: null },
+      trial: IDLE_TRIAL,
     });
     // Constructed in this order because a study change re-runs the comparison before describing its dataset.
     this.comparison = new ComparisonController(this.store);
@@ -105,6 +108,7 @@ export class Workbench {
     });
     this.inspector = new Inspector(this.store, engine, this.comparison);
     this.exports = new Exports(this.store, engine, this.comparison, download);
+    this.trial = new ModelTrial(this.store, engine);
     this.contributor = new Contributor(engine, (contribute) => this.store.set({ contribute }));
     this.store.set({ interrupted: this.runs.readJournal() });
   }

@@ -22,6 +22,7 @@ import './study-designer';
 import './study-library';
 import './run-monitor';
 import './results-table';
+import './try-model';
 import './dataset-panel';
 import './views/class-views';
 import './contribute-panel';
@@ -63,6 +64,7 @@ export class App extends LitElement {
       }
       .panels {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 1rem;
         min-width: 0;
       }
@@ -79,6 +81,7 @@ export class App extends LitElement {
           overflow: visible;
         }
         .workspace > aside.active {
+          order: -1;
           position: sticky;
           top: 0;
           z-index: 2;
@@ -226,6 +229,7 @@ export class App extends LitElement {
             .selectedClasses=${s.comparison.selectedClasses}
             .inspected=${s.comparison.inspected}
           ></cw-class-views>
+          ${s.comparison.analysis ? html`<cw-try-model .trial=${s.trial} .unavailable=${this.workbench.trial.unavailable}></cw-try-model>` : nothing}
           <cw-results-table .runs=${s.runs} .comparison=${s.comparison} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>`;
       }
       case 'library':

@@ -56,6 +56,8 @@ export function routeIntent(wb: Workbench, intent: Intent): void {
       return void wb.exports.exportModel(intent.runIndex);
     case 'import-results':
       return void wb.comparison.importResults(intent.files);
+    case 'try-image':
+      return void wb.trial.tryImage(intent.name, intent.image, intent.original);
     case 'clear-imported':
       return wb.comparison.clearImported();
     case 'select-comparison':

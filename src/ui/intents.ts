@@ -2,7 +2,7 @@
  * What a component may ask for. Components dispatch one `cw-intent` event
  * (bubbling, crossing shadow roots); cw-app hands it to the Workbench.
  */
-import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
+import type { ArchiveSource, ImageFolderFile, ImageFolderOptions, ImagePixels } from '../../workers/api';
 import type { StudySpecInput } from '../study/study';
 
 export type Intent = StudyIntent | LibraryIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
@@ -43,6 +43,8 @@ export type ResultsIntent =
   | { kind: 'save-chart'; fileName: string; blob: Blob }
   | { kind: 'export-model'; runIndex: number }
   | { kind: 'import-results'; files: { name: string; text: string }[] }
+  /** Try the model: an image (scaled down to at most 512 px a side), with its size as the user gave it. */
+  | { kind: 'try-image'; name: string; image: ImagePixels; original: { width: number; height: number } }
   | { kind: 'clear-imported' };
 
 /** What the per-class views look at: one comparison, highlighted classes, the class inspected. */
