@@ -152,7 +152,11 @@ export interface ComparisonState {
   /** Why the runs cannot be compared (e.g. different datasets). */
   problem: string | null;
   imported: { fileName: string; studyName: string; runs: number }[];
+  /** The imported runs the views count, for the runs table (a run already on screen is counted once, from there). */
+  importedRuns: { fileName: string; result: RunResult }[];
   importError: string | null;
+  /** What the last import added, when it was not all of the file (runs already on screen are not counted twice). */
+  importNote: string | null;
   selectedComparison: string | null;
   selectedClasses: number[];
   inspected: ClassInspection | null;

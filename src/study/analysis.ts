@@ -649,8 +649,8 @@ const CSV_COLUMNS = [
   'p',
   'q',
   'significant',
-  'baseline seeds',
-  'treatment seeds',
+  'baseline seed ids',
+  'treatment seed ids',
 ] as const;
 
 /** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */

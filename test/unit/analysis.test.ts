@@ -538,7 +538,7 @@ describe('perClassCsv', () => {
     expect(header).toEqual([
       'dataset', 'baseline', 'treatment', 'method', 'class index', 'class',
       'baseline mean', 'baseline low', 'baseline high', 'treatment mean', 'treatment low', 'treatment high',
-      'delta', 'delta low', 'delta high', 'p', 'q', 'significant', 'baseline seeds', 'treatment seeds',
+      'delta', 'delta low', 'delta high', 'p', 'q', 'significant', 'baseline seed ids', 'treatment seed ids',
     ]); // prettier-ignore
     expect(rows).toHaveLength(4 * 4);
     for (const row of rows) expect(row).toHaveLength(header!.length);
@@ -553,15 +553,15 @@ describe('perClassCsv', () => {
     expect(Number(spider[col('delta')])).toBe(crop.classes[2]!.delta.estimate);
     expect(Number(spider[col('q')])).toBe(crop.classes[2]!.q);
     expect(Number(spider[col('treatment high')])).toBe(crop.classes[2]!.treatment.high);
-    expect(spider[col('baseline seeds')]).toBe('0 1 2');
+    expect(spider[col('baseline seed ids')]).toBe('0 1 2');
     const dog = rows.find((r) => r[col('treatment')] === 'resized crop s=0.25, wd 0' && r[col('class index')] === '1')!;
     expect(dog[col('class')]).toBe('dog, spotted');
     expect(dog[col('method')]).toBe('binomial');
     expect(dog[col('significant')]).toBe('');
     const welch = rows.find((r) => r[col('treatment')] === 'no crop, wd 0.0005')!;
-    expect([welch[col('baseline seeds')], welch[col('treatment seeds')]]).toEqual(['0 1 2', '3 4 5']);
+    expect([welch[col('baseline seed ids')], welch[col('treatment seed ids')]]).toEqual(['0 1 2', '3 4 5']);
     const half = rows.find((r) => r[col('treatment')] === 'resized crop s=0.5, wd 0')!;
-    expect([half[col('baseline seeds')], half[col('treatment seeds')]]).toEqual(['1 2', '1 2']);
+    expect([half[col('baseline seed ids')], half[col('treatment seed ids')]]).toEqual(['1 2', '1 2']);
     expect(text).toContain('"barn ""spider"""');
   });
 });

@@ -303,4 +303,26 @@ describe('the workbench controllers', () => {
     await wb.library.remove(twoSeeds!.id);
     expect(archive.stored.size).toBe(0);
   });
+
+  it('count a re-imported run once: a file of runs already on screen is refused, one that repeats some says so', async () => {
+    const { wb } = await workbench();
+    wb.design.selectPreset('smoke');
+    await wb.runs.run();
+    const text = JSON.stringify(wb.state.results);
+    await wb.comparison.importResults([{ name: 'same.json', text }]);
+    expect(wb.state.comparison.importError).toBe('same.json was not added: its 2 runs are all already on screen (the same config and seed)');
+    expect(wb.state.comparison.imported).toEqual([]);
+
+    const partly = JSON.parse(text) as { runs: { seed: number }[] };
+    partly.runs[1]!.seed = 7;
+    await wb.comparison.importResults([{ name: 'partly.json', text: JSON.stringify(partly) }]);
+    expect(wb.state.comparison.importError).toBeNull();
+    expect(wb.state.comparison.importNote).toBe('partly.json: 1 of its 2 runs were already on screen and are counted once.');
+    expect(wb.state.comparison.importedRuns.map((r) => r.result.seed)).toEqual([7]);
+
+    // Another study on screen: the note about the last import goes.
+    wb.design.selectPreset('teaching-demo');
+    await wb.runs.run();
+    expect(wb.state.comparison.importNote).toBeNull();
+  });
 });
