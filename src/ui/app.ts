@@ -12,6 +12,11 @@ import { isActive, type WorkbenchState } from '../app/state';
 import { missingDataset } from '../app/study-selection';
 import { isContributing } from '../app/contributor';
 import { canonicalJson } from '../util/hash';
+import { TEACHING_CLASSES } from '../data/teaching';
+import { demoCards, demoCrop, demoExamples, DEMO_PRESET } from '../study/demo';
+import { PRESETS } from '../study/presets';
+import { parseStudySpec, type StudySpec } from '../study/study';
+import type { InspectorImage } from './views/types';
 import { INTENT_EVENT, type Intent } from './intents';
 import { routeIntent } from './intent-router';
 import { pageStyles, panelStyles } from './styles';
@@ -26,8 +31,12 @@ import './try-model';
 import './dataset-panel';
 import './views/class-views';
 import './contribute-panel';
+import './demo-mode';
 
-type Mode = 'workbench' | 'contribute';
+type Mode = 'workbench' | 'contribute' | 'demo';
+
+const MODE_HASH: Record<Mode, string> = { workbench: '', contribute: '#contribute', demo: '#demo' };
+const modeOf = (hash: string): Mode => (hash === '#contribute' ? 'contribute' : hash === '#demo' ? 'demo' : 'workbench');
 type View = 'design' | 'results' | 'library' | 'datasets';
 
 /** Below this width the monitor goes above the tabs, compact while a study runs. */
@@ -95,7 +104,9 @@ export class App extends LitElement {
   private readonly narrowQuery = matchMedia(NARROW);
   @state() private view: WorkbenchState = this.workbench.state;
   /** Which face of the page: its own studies, or units for a shared one (`#contribute` links straight there). */
-  @state() private mode: Mode = location.hash === '#contribute' ? 'contribute' : 'workbench';
+  @state() private mode: Mode = modeOf(location.hash);
+  /** The demo's study and its example images, made once. */
+  private demo: { spec: StudySpec; examples: InspectorImage[] } | null = null;
   @state() private tab: View = 'design';
   @state() private narrow = this.narrowQuery.matches;
 
@@ -153,6 +164,7 @@ export class App extends LitElement {
           tabs: [
             { value: 'workbench', label: 'My studies', testId: 'mode-workbench' },
             { value: 'contribute', label: 'Contribute', testId: 'mode-contribute' },
+            { value: 'demo', label: 'Demo', testId: 'mode-demo' },
           ],
           onSelect: (mode) => this.setMode(mode),
         })}
@@ -161,14 +173,40 @@ export class App extends LitElement {
         <cw-backend-status .backend=${s.backend}></cw-backend-status>
         ${this.mode === 'contribute'
           ? html`<cw-contribute-panel .contribution=${s.contribute} ?canStart=${this.workbench.canContribute}></cw-contribute-panel>`
-          : this.renderWorkbench(s)}
+          : this.mode === 'demo'
+            ? this.renderDemo(s)
+            : this.renderWorkbench(s)}
       </div>
     `;
   }
 
   private setMode(mode: Mode): void {
     this.mode = mode;
-    history.replaceState(null, '', mode === 'contribute' ? '#contribute' : location.pathname + location.search);
+    history.replaceState(null, '', MODE_HASH[mode] || location.pathname + location.search);
+  }
+
+  /** The guided demo over the teaching preset; its results once the demo study is the one shown. */
+  private renderDemo(s: WorkbenchState) {
+    this.demo ??= (() => {
+      const spec = parseStudySpec(PRESETS[DEMO_PRESET]);
+      return { spec, examples: demoExamples(spec, TEACHING_CLASSES.length).map((image) => ({ ...image, caption: '' })) };
+    })();
+    const { spec, examples } = this.demo;
+    const analysis = s.shown && canonicalJson(s.shown.spec) === canonicalJson(spec) ? s.comparison.analysis : null;
+    const crop = demoCrop(spec);
+    const comparison = analysis?.comparisons.find((c) => c.treatment.config.augmentation.crop.kind !== 'none') ?? null;
+    return html`<cw-demo
+      .cards=${demoCards(spec, TEACHING_CLASSES, analysis)}
+      .classes=${TEACHING_CLASSES}
+      .examples=${examples}
+      .crop=${crop}
+      .comparison=${comparison}
+      .phase=${s.phase}
+      .runs=${s.runs}
+      .current=${s.current}
+      .studyEtaSec=${s.studyEtaSec}
+      ?canRun=${s.backend.status === 'ready' && !isActive(s.phase) && !isContributing(s.contribute.phase)}
+    ></cw-demo>`;
   }
 
   private renderWorkbench(s: WorkbenchState) {

@@ -1,5 +1,6 @@
 /** Which controller of the workbench each intent a component sends goes to. */
 import type { Workbench } from '../app/workbench';
+import { DEMO_PRESET } from '../study/demo';
 import type { Intent } from './intents';
 
 export function routeIntent(wb: Workbench, intent: Intent): void {
@@ -19,6 +20,9 @@ export function routeIntent(wb: Workbench, intent: Intent): void {
     case 'use-dataset':
       return wb.design.useDataset({ url: intent.url, name: intent.name });
     case 'run':
+      return void wb.runs.run();
+    case 'run-demo':
+      wb.design.selectPreset(DEMO_PRESET);
       return void wb.runs.run();
     case 'pause':
       return wb.runs.pause();

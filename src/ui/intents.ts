@@ -18,6 +18,8 @@ export type StudyIntent =
   | { kind: 'cancel-measure' }
   | { kind: 'save-spec' }
   | { kind: 'run' }
+  /** The guided demo: select its preset and run it. */
+  | { kind: 'run-demo' }
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'cancel' }
