@@ -148,6 +148,8 @@ export interface EngineApi {
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
   /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */
   measureStep(request: { config: RunConfigInput; seed?: number }, onProgress?: (progress: MeasureProgress) => void): Promise<StepMeasurement>;
+  /** Stops the measurement under way once its step in flight is done (a GPU step cannot be interrupted); it rejects with a MeasureCancelled-named error. */
+  cancelMeasure(): void;
   /** Class probabilities of finished runs' trained models for one image, resized and converted to their input as needed. */
   predict(request: PredictRequest): Promise<PredictOutcome>;
   /** The test images of a class a treatment now gets wrong, and crops of its training images as training draws them. */

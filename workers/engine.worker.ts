@@ -31,6 +31,8 @@ let checkpointStore: Promise<CheckpointStore> | null = null;
 
 /** Steps a measurement times after its warm-up step. */
 const MEASURED_STEPS = 3;
+/** The measurement under way, and whether it was asked to stop. */
+let measurement: { cancelled: boolean } | null = null;
 
 /**
  * A durable run: saved to its IndexedDB slot as it goes, resumed from what is
@@ -133,15 +135,37 @@ const engine: EngineApi = {
 
   async measureStep({ config: input, seed = 0 }, onProgress) {
     if (control) throw new Error('a run is in progress: measure when it has finished');
-    const config = parseRunConfig(input);
-    backend ??= await selectBackend();
-    onProgress?.({ stage: 'dataset', fetch: null });
-    const dataset = await loadDataset(config.dataset, (fetch) => onProgress?.({ stage: 'dataset', fetch }));
-    checkAgainstDataset(config, dataset.train.count);
-    onProgress?.({ stage: 'steps', done: 0, total: MEASURED_STEPS + 1 });
-    const timing = await measureSteps(config, dataset, seed, MEASURED_STEPS, (done, total) => onProgress?.({ stage: 'steps', done, total }));
-    return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
+    if (measurement) throw new Error('a measurement is already in progress');
+    const current = (measurement = { cancelled: false });
+    const stopIfCancelled = () => {
+      if (!current.cancelled) return;
+      const error = new Error('the measurement was cancelled');
+      error.name = 'MeasureCancelled';
+      throw error;
+    };
+    try {
+      const config = parseRunConfig(input);
+      backend ??= await selectBackend();
+      onProgress?.({ stage: 'dataset', fetch: null });
+      const dataset = await loadDataset(config.dataset, (fetch) => onProgress?.({ stage: 'dataset', fetch }));
+      stopIfCancelled();
+      checkAgainstDataset(config, dataset.train.count);
+      onProgress?.({ stage: 'steps', done: 0, total: MEASURED_STEPS + 1 });
+      // Thrown from the step callback, a cancel ends the loop after the step in flight (and frees the model).
+      const timing = await measureSteps(config, dataset, seed, MEASURED_STEPS, (done, total) => {
+        stopIfCancelled();
+        onProgress?.({ stage: 'steps', done, total });
+      });
+      return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
+    } finally {
+      measurement = null;
+    }
   },
+
+  cancelMeasure() {
+    if (measurement) measurement.cancelled = true;
+  },
+
 
   async predict({ runs, image }) {
     const problem = imageProblem(image);

@@ -24,18 +24,11 @@ export interface DesignHooks {
   afterLoad(): void;
   /** Something else holds the worker (an import, a contribution): no measurement now. */
   busy(): boolean;
-  /**
-   * Ends the worker and starts a fresh one: how a measurement is cancelled, since
-   * a single step of a large model can take minutes and cannot be interrupted.
-   */
-  restartEngine(): void;
 }
 
 export class DesignController {
   /** Which dataset config the design state describes, so a study change on the same data costs nothing. */
   private describedDataset: string | null = null;
-  /** The measurement under way; a cancelled one's late answer is dropped. */
-  private measurement: object | null = null;
 
   constructor(
     private readonly store: Store,
@@ -129,15 +122,12 @@ export class DesignController {
     const spec = this.store.state.study?.spec;
     const engine = this.engine();
     if (!spec || !engine || this.locked || this.store.state.design.measuring || this.hooks.busy()) return;
-    const measurement = (this.measurement = {});
-    const current = () => this.measurement === measurement;
-    this.store.patch('design', { measuring: true, measureProgress: null, problem: null });
+    this.store.patch('design', { measuring: true, measureCancelling: false, measureProgress: null, problem: null });
     const onProgress = proxy((measureProgress: MeasureProgress) => {
-      if (current()) this.store.patch('design', { measureProgress });
+      if (!this.store.state.design.measureCancelling) this.store.patch('design', { measureProgress });
     });
     try {
       const measured = await engine.measureStep({ config: spec.baseline }, onProgress);
-      if (!current()) return;
       const estimate: StepEstimate = {
         configHash: await configHash(spec.baseline),
         msPerStep: measured.msPerStep,
@@ -145,24 +135,30 @@ export class DesignController {
         batchSize: measured.batchSize,
         stepKey: stepKey(spec.baseline),
       };
-      this.store.patch('design', { estimate, measuring: false, measureProgress: null });
+      this.store.patch('design', { estimate, measuring: false, measureCancelling: false, measureProgress: null });
     } catch (error) {
-      if (!current()) return;
-      this.store.patch('design', { measuring: false, measureProgress: null, problem: `The warm-up step could not be measured: ${messageOf(error)}` });
-    } finally {
-      if (current()) this.measurement = null;
+      const cancelled = error instanceof Error && error.name === 'MeasureCancelled';
+      this.store.patch('design', {
+        measuring: false,
+        measureCancelling: false,
+        measureProgress: null,
+        problem: cancelled ? null : `The warm-up step could not be measured: ${messageOf(error)}`,
+      });
     }
     this.hooks.afterLoad();
   }
 
-  /** Stops the measurement under way: the worker is replaced (a few seconds), the design stays as it was. */
+  /**
+   * Stops the measurement under way. The worker stops after the step it is
+   * on, which the GPU cannot interrupt (the first step of a large model on a
+   * CPU-emulated GPU can take minutes): until then the designer says so, and
+   * nothing new can start.
+   */
   cancelMeasure(): void {
-    if (!this.measurement) return;
-    this.measurement = null;
-    this.store.patch('design', { measuring: false, measureProgress: null, problem: null });
-    // The new worker has loaded nothing: the dataset is described again when asked.
-    this.describedDataset = null;
-    this.hooks.restartEngine();
+    const engine = this.engine();
+    if (!engine || !this.store.state.design.measuring || this.store.state.design.measureCancelling) return;
+    this.store.patch('design', { measureCancelling: true });
+    void engine.cancelMeasure();
   }
 
   /** The study's dataset size, for the designer's estimate: described by the worker once per dataset config. */

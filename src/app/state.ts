@@ -142,6 +142,8 @@ export interface DesignState {
   measuring: boolean;
   /** What the measurement under way is doing. */
   measureProgress: MeasureProgress | null;
+  /** A cancel was asked for: the worker stops after the step in flight. */
+  measureCancelling: boolean;
   /** Why the dataset could not be described or the step not measured. */
   problem: string | null;
 }

@@ -76,7 +76,7 @@ export class Workbench {
       results: null,
       datasets: { storage: null, persistRequest: null, list: null, listError: null, importing: null, importError: null, imported: null, deleting: [] },
       interrupted: null,
-      design: { datasetSummary: null, estimate: null, measuring: false, measureProgress: null, problem: null },
+      design: { datasetSummary: null, estimate: null, measuring: false, measureProgress: null, measureCancelling: false, problem: null },
       comparison: {
         analysis: null,
         problem: null,
@@ -98,7 +98,6 @@ export class Workbench {
     this.design = new DesignController(this.store, engine, download, {
       afterLoad: () => void this.datasets.refreshDatasets({ afterRun: true }),
       busy: () => this.store.state.datasets.importing !== null || this.contributor.active,
-      restartEngine: () => void this.restartEngine(),
     });
     this.datasets = new DatasetsController(this.store, engine, (id) => this.design.datasetDeleted(id));
     this.library = new LibraryController(this.store, archive, lastShown);
@@ -130,18 +129,6 @@ export class Workbench {
     void this.datasets.refreshStorage();
     // The past studies need no worker: their results are read from IndexedDB here.
     void this.library.refresh().then(() => this.library.reopenLast());
-    await this.startWorker();
-  }
-
-  /** A fresh worker in place of the one there (which may be busy with a step that cannot be stopped). */
-  private async restartEngine(): Promise<void> {
-    this.handle?.terminate();
-    this.handle = null;
-    this.store.set({ backend: { status: 'starting' } });
-    await this.startWorker();
-  }
-
-  private async startWorker(): Promise<void> {
     try {
       this.handle = this.start();
     } catch (error) {

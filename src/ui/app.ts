@@ -249,6 +249,7 @@ export class App extends LitElement {
             .estimate=${s.design.estimate}
             ?measuring=${s.design.measuring}
             .measureProgress=${s.design.measureProgress}
+            ?measureCancelling=${s.design.measureCancelling}
             .error=${s.studyError ?? s.design.problem}
             ?locked=${isActive(s.phase)}
             ?canRun=${this.workbench.canRun}

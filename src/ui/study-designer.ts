@@ -37,6 +37,7 @@ export class StudyDesigner extends LitElement {
   @property({ attribute: false }) estimate: StepEstimate | null = null;
   @property({ type: Boolean }) measuring = false;
   @property({ attribute: false }) measureProgress: MeasureProgress | null = null;
+  @property({ type: Boolean }) measureCancelling = false;
   /** A study is running: nothing can be changed. */
   @property({ type: Boolean }) locked = false;
   @property({ type: Boolean }) canRun = false;
@@ -130,6 +131,7 @@ export class StudyDesigner extends LitElement {
         .estimate=${this.estimate}
         ?measuring=${this.measuring}
         .measureProgress=${this.measureProgress}
+        ?measureCancelling=${this.measureCancelling}
         ?locked=${this.locked}
         ?canRun=${this.canRun}
       ></cw-study-plan>

@@ -103,6 +103,7 @@ export class StudyPlan extends LitElement {
   @property({ attribute: false }) estimate: StepEstimate | null = null;
   @property({ type: Boolean }) measuring = false;
   @property({ attribute: false }) measureProgress: MeasureProgress | null = null;
+  @property({ type: Boolean }) measureCancelling = false;
   @property({ type: Boolean }) locked = false;
   @property({ type: Boolean }) canRun = false;
   /** The Run button was pressed on a study past an hour: it asks first. */
@@ -149,7 +150,9 @@ export class StudyPlan extends LitElement {
         >
         <span class="actions">
           ${this.measuring
-            ? html`<button data-testid="cancel-measure" @click=${() => sendIntent(this, { kind: 'cancel-measure' })}>Cancel measuring</button>`
+            ? html`<button data-testid="cancel-measure" ?disabled=${this.measureCancelling} @click=${() => sendIntent(this, { kind: 'cancel-measure' })}>
+                ${this.measureCancelling ? 'Cancelling…' : 'Cancel measuring'}
+              </button>`
             : html`<button data-testid="measure-step" ?disabled=${this.locked} @click=${() => sendIntent(this, { kind: 'measure-step' })}>
                 ${study.measurement === 'stale' ? 'Re-measure a warm-up step' : 'Measure a warm-up step'}
               </button>`}
@@ -157,7 +160,11 @@ export class StudyPlan extends LitElement {
         </span>
       </div>
       ${this.measuring
-        ? html`<p class="stage" data-testid="measure-stage" role="status">${measureStage(this.measureProgress)}</p>`
+        ? html`<p class="stage" data-testid="measure-stage" role="status">
+            ${this.measureCancelling
+              ? 'Cancelling: the worker stops after the step it is on, which the GPU cannot interrupt (a first step of a large model can take minutes here).'
+              : measureStage(this.measureProgress)}
+          </p>`
         : html`<p class="hint" data-testid="estimate-note">${study.note}</p>`}
       ${long && this.estimate && !this.confirming
         ? html`<p class="warn" data-testid="estimate-long">More than an hour on this device: Run asks first, and says what an hour here can do.</p>`

@@ -37,7 +37,7 @@ const api = {
     designer.study = selected({ kind: 'file', fileName }, value);
     await designer.updateComplete;
   },
-  async set(props: Partial<Pick<typeof designer, 'datasets' | 'datasetSummary' | 'estimate' | 'measuring' | 'measureProgress' | 'locked' | 'canRun' | 'error'>>): Promise<void> {
+  async set(props: Partial<Pick<typeof designer, 'datasets' | 'datasetSummary' | 'estimate' | 'measuring' | 'measureProgress' | 'measureCancelling' | 'locked' | 'canRun' | 'error'>>): Promise<void> {
     Object.assign(designer, props);
     await designer.updateComplete;
     // The plan is a component of its own: wait for its render too.
