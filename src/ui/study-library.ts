@@ -129,6 +129,7 @@ export class StudyLibrary extends LitElement {
   }
 
   private renderActions(study: PastStudy, shown: boolean) {
+    if (this.renaming === study.id) return nothing;
     if (this.confirmingDelete === study.id) {
       return html`<span>Delete it and its stored runs?</span>
         <button class="danger" data-testid="confirm-delete-study" @click=${() => this.delete(study.id)}>Delete</button>
