@@ -160,11 +160,7 @@ export class StudyPlan extends LitElement {
         </span>
       </div>
       ${this.measuring
-        ? html`<p class="stage" data-testid="measure-stage" role="status">
-            ${this.measureCancelling
-              ? 'Cancelling: the worker stops after the step it is on, which the GPU cannot interrupt (a first step of a large model can take minutes here).'
-              : measureStage(this.measureProgress)}
-          </p>`
+        ? html`<p class="stage" data-testid="measure-stage" role="status">${this.measureCancelling ? CANCELLING : measureStage(this.measureProgress)}</p>`
         : html`<p class="hint" data-testid="estimate-note">${study.note}</p>`}
       ${long && this.estimate && !this.confirming
         ? html`<p class="warn" data-testid="estimate-long">More than an hour on this device: Run asks first, and says what an hour here can do.</p>`
@@ -197,6 +193,8 @@ export class StudyPlan extends LitElement {
     sendIntent(this, { kind: 'run' });
   }
 }
+
+const CANCELLING = 'Cancelling: the worker stops after the step it is on, which the GPU cannot interrupt (a first step of a large model can take minutes here).';
 
 /** What a measurement is doing, in words. */
 function measureStage(progress: MeasureProgress | null): string {
