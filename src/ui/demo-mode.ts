@@ -359,10 +359,11 @@ export class DemoMode extends LitElement {
 
   private readonly onKey = (event: KeyboardEvent): void => {
     const target = event.composedPath()[0] as HTMLElement | undefined;
-    // Fields and tab lists have their own use for these keys.
-    if (target && (/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName) || target.getAttribute('role') === 'tab')) return;
     const to = { ArrowRight: this.index + 1, PageDown: this.index + 1, ArrowLeft: this.index - 1, PageUp: this.index - 1, Home: 0, End: this.cards.length - 1 }[event.key];
     if (to === undefined) return;
+    // Fields have their own use for every one of these keys, a tab list for all but Page Up/Down (a clicker's).
+    if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) return;
+    if (target?.getAttribute('role') === 'tab' && !event.key.startsWith('Page')) return;
     event.preventDefault();
     this.go(to);
   };

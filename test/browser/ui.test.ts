@@ -377,6 +377,26 @@ describe('the workbench page', () => {
     expect(await byId('study-error').count()).toBe(0);
     expect(await byId('run-button').isEnabled()).toBe(true);
   });
+
+  it('walks through the guided demo from the keyboard, as a presenter\'s clicker would', async () => {
+    await byId('mode-demo').click();
+    const title = byId('demo-title');
+    expect(await title.textContent()).toBe('Does augmentation help every class?');
+    await page.keyboard.press('PageDown');
+    expect(await byId('demo-card').getAttribute('data-kind')).toBe('classes');
+    expect(await byId('demo-class').count()).toBe(10);
+    await page.keyboard.press('PageDown');
+    expect(await title.textContent()).toMatch(/^What resized crop s=[\d.]+ does$/);
+    await page.keyboard.press('PageDown');
+    // The demo study has not run in this page: the card offers to run it.
+    expect(await byId('demo-card').getAttribute('data-kind')).toBe('result');
+    expect(await byId('demo-run').isEnabled()).toBe(true);
+    await page.keyboard.press('End');
+    expect(await byId('demo-next').isDisabled()).toBe(true);
+    await page.keyboard.press('Home');
+    expect(await byId('demo-prev').isDisabled()).toBe(true);
+    await byId('mode-workbench').click();
+  });
 });
 
 describe('a study interrupted by a reload', () => {
