@@ -280,9 +280,10 @@ describe('the workbench page', () => {
     await byId('preset-select').selectOption('teaching-demo');
     await byId('tab-library').click();
     await byId('open-study').click();
-    await until(() => byId('delta-row').count(), (n) => n === 4, 20_000, 'the reopened study\'s views');
+    // Its views were on screen all along (a draft does not replace them): the reopen shows when the draft goes.
+    await until(() => byId('draft-note').count(), (n) => n === 0, 20_000, 'the reopened study in place of the draft');
+    expect(await byId('delta-row').count()).toBe(4);
     expect(await byId('tab-results').getAttribute('aria-selected')).toBe('true');
-    expect(await byId('draft-note').count()).toBe(0);
     await byId('tab-design').click();
     expect(await byId('field-name').inputValue()).toBe('smoke, two seeds');
 
