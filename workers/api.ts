@@ -5,6 +5,7 @@
  * validated against the results schema on both sides.
  */
 import type { BackendName, BackendReport } from '../src/engine/backend';
+import type { KernelPolicy } from '../src/engine/kernels/names';
 import type { TrainingEvent } from '../src/engine/train';
 import type { ExportedModel } from '../src/engine/export';
 export type { ExportedModel };
@@ -142,8 +143,8 @@ export interface EngineApi {
   deleteDataset(id: string): Promise<void>;
   /** Loads a dataset (from the cache when it is there) and says what it holds. */
   describeDataset(config: DatasetConfigInput, onProgress?: (progress: FetchProgress) => void): Promise<DatasetSummary>;
-  /** Starts a backend (webgpu unless told otherwise), falling back as needed. */
-  init(backend?: BackendName): Promise<BackendReport>;
+  /** Starts a backend (webgpu unless told otherwise), falling back as needed; `kernels` is the WebGPU kernel policy (custom unless told). */
+  init(backend?: BackendName, kernels?: KernelPolicy): Promise<BackendReport>;
   /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
   /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */

@@ -72,9 +72,9 @@ async function inputFromDataset(config: RunConfig, key: string, result: RunResul
   return modelInput(dataset);
 }
 
-const engine: EngineApi = {
-  async init(requested) {
-    backend = await selectBackend(requested);
+export const engine: EngineApi = {
+  async init(requested, kernels) {
+    backend = await selectBackend(requested, kernels);
     return backend;
   },
 
@@ -109,7 +109,7 @@ const engine: EngineApi = {
         onEvent({ kind: 'restored', step: finished.steps });
         return await parseRunResult(finished);
       }
-      const { weights, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
+      const { weights, kernels, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
       const result = await parseRunResult({
         config,
         configHash: hash,
@@ -120,9 +120,11 @@ const engine: EngineApi = {
           fallbacks: backend.fallbacks,
           browser: backend.userAgent,
           tfjsVersion: backend.tfjsVersion,
+          ...(kernels ? { kernels } : {}),
         },
         dataset: await datasetIdentity(dataset),
         ...outcome,
+        labels: Array.from(dataset.test.labels),
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });
@@ -259,4 +261,5 @@ const engine: EngineApi = {
   },
 };
 
-expose(engine);
+// In a worker, the page's; in Node (src/runtime/node-engine.ts) the same object is called in-process.
+if (typeof WorkerGlobalScope !== 'undefined') expose(engine);

@@ -2,7 +2,7 @@
  * What the workbench hands the user as files: the results file, the per-class
  * CSV, a chart a view drew, and a finished run's trained model.
  */
-import { perClassCsv } from '../study/analysis';
+import { perClassCsv } from '../study/analysis-report';
 import { messageOf } from '../util/errors';
 import type { ComparisonController } from './comparison-controller';
 import { fileNameFor, type Download } from './download';

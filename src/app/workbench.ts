@@ -164,8 +164,18 @@ export class Workbench {
   }
 
   get canContribute(): boolean {
-    const { backend, phase, datasets } = this.store.state;
-    return backend.status === 'ready' && !isActive(phase) && datasets.importing === null && !this.contributor.active;
+    return this.contributeBlocked === null && !this.contributor.active;
+  }
+
+  /** Why Contribute's Start is not offered now, in words; null when the GPU is free for it. */
+  get contributeBlocked(): string | null {
+    const { backend, phase, datasets, design } = this.store.state;
+    if (backend.status === 'starting') return 'the GPU backend is still starting';
+    if (backend.status !== 'ready') return 'no GPU backend is running (see the status above)';
+    if (isActive(phase)) return 'a study of yours is training on this GPU: Start is offered once it finishes, or once you stop it under My studies';
+    if (datasets.importing !== null) return 'a dataset is being imported: Start is offered once it is done';
+    if (design.measuring) return 'a training step is being measured on this GPU: Start is offered once it is done';
+    return null;
   }
 
   listSharedStudies(): Promise<void> {

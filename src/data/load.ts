@@ -46,6 +46,24 @@ export function forgetLoadedDataset(): void {
   cached = null;
 }
 
+let nodeBase: string | null = null;
+
+/**
+ * Where dataset URLs resolve outside a browser: the Node runtime sets the
+ * origin that serves the app's datasets (a coordinator, or a local server).
+ */
+export function setDatasetBase(url: string): void {
+  nodeBase = url;
+}
+
+/** The page's (or worker's) own location in a browser; the base set above in Node. */
+function here(): URL {
+  const location = (globalThis as { location?: { href: string } }).location;
+  if (location) return new URL(location.href);
+  if (nodeBase) return new URL(nodeBase);
+  throw new Error('a dataset URL needs a base outside the browser: the Node runtime sets it (setDatasetBase)');
+}
+
 function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> | Dataset {
   switch (config.kind) {
     case 'synthetic':
@@ -53,9 +71,9 @@ function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) =
     case 'teaching':
       return generateTeaching({ size: config.size, perClassTrain: config.trainPerClass, perClassTest: config.testPerClass, seed: config.seed });
     case 'builtin':
-      return loadShards(new URL(`${import.meta.env.BASE_URL}${FASHION_MNIST_MANIFEST_PATH}`, self.location.origin).href, onProgress);
+      return loadShards(new URL(`${import.meta.env?.BASE_URL ?? '/'}${FASHION_MNIST_MANIFEST_PATH}`, here().origin).href, onProgress);
     case 'manifest':
-      return loadShards(new URL(config.url, self.location.href).href, onProgress);
+      return loadShards(new URL(config.url, here()).href, onProgress);
   }
 }
 

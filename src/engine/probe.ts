@@ -11,9 +11,9 @@ import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
 import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
-import { crossEntropy } from './layers';
-import { Sgd, trainStep } from './optimizer';
+import { Sgd } from './optimizer';
 import { createResNet } from './resnet';
+import { stepOnBatch } from './train';
 
 export interface StepTiming {
   /** The first step, shader compilation included. */
@@ -45,10 +45,7 @@ export async function measureSteps(
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
       const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
-      const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan);
-      const mode = { training: true, bnMomentum: training.bnMomentum };
-      const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), training.optimizer.lr);
-      tf.dispose([batch.x, batch.labels]);
+      const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan, training.optimizer.lr, training.bnMomentum);
       // Timing one step needs the GPU to finish it: the only place a read-back per step is wanted.
       await loss.data();
       loss.dispose();

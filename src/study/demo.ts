@@ -91,7 +91,7 @@ function resultCard(spec: StudySpec, classes: readonly TeachingClass[], analysis
     };
   }
   const pp = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v * 100).toFixed(1)} points`;
-  const hurt = comparison.classes.filter((c) => c.significant === 'hurt').sort((a, b) => a.delta.estimate - b.delta.estimate);
+  const hurt = comparison.classes.filter((c) => c.verdict === 'hurt').sort((a, b) => a.delta.estimate - b.delta.estimate);
   const lostNames = new Set(classes.filter((c) => !c.survivesCrop).map((c) => c.name));
   const worst = [...comparison.classes].sort((a, b) => a.delta.estimate - b.delta.estimate)[0]!;
   const lines = [

@@ -172,7 +172,7 @@ export class App extends LitElement {
       <div class="stack">
         <cw-backend-status .backend=${s.backend}></cw-backend-status>
         ${this.mode === 'contribute'
-          ? html`<cw-contribute-panel .contribution=${s.contribute} ?canStart=${this.workbench.canContribute}></cw-contribute-panel>`
+          ? html`<cw-contribute-panel .contribution=${s.contribute} .blocked=${this.workbench.contributeBlocked}></cw-contribute-panel>`
           : this.mode === 'demo'
             ? this.renderDemo(s)
             : this.renderWorkbench(s)}

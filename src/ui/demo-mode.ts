@@ -343,7 +343,7 @@ export class DemoMode extends LitElement {
           const width = (Math.abs(d.delta.estimate) / span) * 50;
           const left = d.delta.estimate < 0 ? 50 - width : 50;
           return html`<span role="listitem">${d.className}</span>
-            <span class="track" aria-hidden="true"><span class="zero"></span><span class="bar ${d.significant ?? ''}" style="left:${left}%;width:${width}%"></span></span>
+            <span class="track" aria-hidden="true"><span class="zero"></span><span class="bar ${d.verdict ?? ''}" style="left:${left}%;width:${width}%"></span></span>
             <span class="num">${d.delta.estimate > 0 ? '+' : d.delta.estimate < 0 ? '−' : '±'}${Math.abs(d.delta.estimate * 100).toFixed(1)} pp</span>`;
         })}
       </div>`;

@@ -144,7 +144,7 @@ export class StudyDesigner extends LitElement {
           </div>
         </fieldset>
       </form>
-      <cw-planned-runs .spec=${check.spec}></cw-planned-runs>
+      <cw-planned-runs .spec=${check.spec} .datasetSummary=${this.datasetSummary}></cw-planned-runs>
     </section>`;
   }
 

@@ -11,6 +11,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { DatasetSummary, MeasureProgress } from '../../workers/api';
 import { formatBytes } from '../storage/errors';
 import { CONFIRM_ABOVE_SECONDS, estimateStudy, hourOnThisDevice, type StepEstimate, type StudyEstimate } from '../study/estimate';
+import { designPlan, PLANNED_DROP, TARGET_POWER } from '../study/planning';
 import { describeCrop, planRuns, type StudySpec } from '../study/study';
 import { canonicalJson } from '../util/hash';
 import { num, percent, seconds } from './format';
@@ -215,9 +216,33 @@ export class PlannedRuns extends LitElement {
   static override styles = [planStyles];
 
   @property({ attribute: false }) spec: StudySpec | null = null;
+  @property({ attribute: false }) datasetSummary: DatasetSummary | null = null;
 
   override render() {
-    return this.spec ? this.renderRuns(this.spec) : nothing;
+    const spec = this.spec;
+    if (!spec) return nothing;
+    return html`${this.renderPower(spec, planRuns(spec).length / spec.seeds.length)} ${this.renderRuns(spec)}`;
+  }
+
+  /** The planning aid: what these seeds can detect on an average class, before anything has run. */
+  private renderPower(spec: StudySpec, configurations: number) {
+    const d = this.datasetSummary;
+    const plan = d ? designPlan(d.classNames.length, d.testCount, configurations - 1, spec.seeds.length) : null;
+    if (!plan) return nothing;
+    const pp = (v: number) => `${(v * 100).toFixed(1)} pp`;
+    const seeds = `${plan.seeds} seed${plan.seeds === 1 ? '' : 's'}`;
+    const detectable =
+      plan.seeds < 2
+        ? `With ${seeds} a side no verdict on a regularizer is possible (only model vs model)`
+        : plan.detectable === null
+          ? `With ${seeds} a side no drop up to 100 points is reliably detected`
+          : `With ${seeds} a side, a class must drop about ${pp(plan.detectable)} to be detected (${TARGET_POWER * 100}% power)`;
+    const needed = plan.seedsForPlannedDrop === null ? `more than 50 seeds` : `${plan.seedsForPlannedDrop} seeds`;
+    return html`<p class="hint" data-testid="plan-power">
+      Power: ${detectable}; a ${PLANNED_DROP * 100}-point drop needs ${needed} a side. For ${plan.classes} classes of about ${Math.round(plan.imagesPerClass)} test images
+      and ${plan.tests} tests at a 5% false-discovery rate, assuming models at ${plan.assumedAccuracy * 100}% that err independently and no extra seed-to-seed
+      spread: a first guess, which the per-class views replace with what the runs measure.
+    </p>`;
   }
 
   private renderRuns(spec: StudySpec) {

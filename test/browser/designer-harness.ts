@@ -40,8 +40,9 @@ const api = {
   async set(props: Partial<Pick<typeof designer, 'datasets' | 'datasetSummary' | 'estimate' | 'measuring' | 'measureProgress' | 'measureCancelling' | 'locked' | 'canRun' | 'error'>>): Promise<void> {
     Object.assign(designer, props);
     await designer.updateComplete;
-    // The plan is a component of its own: wait for its render too.
+    // The plan and the planned runs are components of their own: wait for their renders too.
     await designer.shadowRoot?.querySelector('cw-study-plan')?.updateComplete;
+    await designer.shadowRoot?.querySelector('cw-planned-runs')?.updateComplete;
   },
 };
 

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { openHarness, until, type HarnessSession } from './session';
 import type { Intent } from '../../src/ui/intents';
 import type { StepEstimate } from '../../src/study/estimate';
+import { designPlan } from '../../src/study/planning';
 import { estimateStudy, stepKey } from '../../src/study/estimate';
 import { PRESETS } from '../../src/study/presets';
 import { parseStudySpec, type StudySpec } from '../../src/study/study';
@@ -217,6 +218,22 @@ describe('the study designer', () => {
     await page.evaluate((value) => window.designer.set({ datasetSummary: value as never }), summary);
     expect(await byId('input-size').textContent()).toContain('32 × 32 × 3');
     expect(await byId('steps-per-run').textContent()).toBe((Math.floor(50_000 / 128) * 15).toLocaleString('en'));
+  });
+
+  it('says what the seeds can detect before anything runs: the planning aid', async () => {
+    // The spec on screen: the crop sweep on the cached CIFAR-10, 14 configurations (13 against the baseline) × 3 seeds.
+    const summary = { name: 'CIFAR-10', classNames: Array.from({ length: 10 }, (_, k) => `class ${k}`), testCount: 10_000, contentHash: 'x', shape: [32, 32, 3], trainCount: 50_000 };
+    await page.evaluate((value) => window.designer.set({ datasetSummary: value as never }), summary);
+    const plan = designPlan(10, 10_000, 13, 3)!;
+    const text = await byId('plan-power').textContent();
+    expect(text).toContain(`With 3 seeds a side, a class must drop about ${(plan.detectable! * 100).toFixed(1)} pp to be detected (80% power)`);
+    expect(text).toContain(`a 10-point drop needs ${plan.seedsForPlannedDrop} seeds a side`);
+    expect(text).toMatch(/For 10 classes of about 1000 test images\s+and 130 tests at a 5% false-discovery rate/);
+    for (const width of [1400, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await byId('plan').screenshot({ path: await screenshotPath(`designer-plan-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1200, height: 1000 });
   });
 
   it('locks while a study runs and runs when it may', async () => {

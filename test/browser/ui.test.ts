@@ -126,13 +126,16 @@ describe('the workbench page', () => {
       120_000,
       'a provisional comparison during run 2',
     );
-    expect(await byId('views-method').textContent()).toMatch(/one seed|Bernoulli|test images/i);
+    // One seed of each side so far: two trained models compared, no verdict on the regularizer.
+    expect(await byId('views-method').textContent()).toMatch(/^Model vs model: one model each, seed 0\. With one seed a side, whether the regularizer hurts a class has no answer/);
+    expect(await byId('views-summary').textContent()).toMatch(/the two models differ on \d+ class(es)? .*no verdict on the regularizer with one seed/);
     expect(await byId('accuracy-line').count()).toBeGreaterThanOrEqual(1);
 
     await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 240_000 });
     expect(await byId('views-provisional').count()).toBe(0);
-    expect(await byId('views-method').textContent()).toMatch(/paired/i);
-    expect(await byId('views-summary').textContent()).toMatch(/pp/);
+    expect(await byId('views-method').textContent()).toMatch(/^Intervals \(95%\) and verdicts: a moderated t over 2 seeds paired \(0, 1\), every test image counted for both models of each seed/);
+    expect(await byId('views-summary').textContent()).toMatch(/\d+ class(es)? hurt, \d+ helped; .* flagged over the study's 4 tests at a 5% false-discovery rate/);
+    expect(await byId('views-planning').textContent()).toMatch(/^Planning \(80% power\): with 2 seeds a side/);
     expect(await byId('delta-row').count()).toBe(4);
     expect(await byId('loss-line').count()).toBe(4);
     expect(await byId('accuracy-line').count()).toBe(4);

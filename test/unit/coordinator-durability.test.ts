@@ -13,9 +13,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/coordinator/db';
+import { LoopbackClient } from '../../src/coordinator/load/http';
 import { VOLUNTEER_HEADER } from '../../src/coordinator/server';
-import { DATASET, runResult, SPEC, volunteer } from './coordinator-fixtures';
+import { Store } from '../../src/coordinator/store';
+import { DATASET, runResult, SPEC } from './coordinator-fixtures';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'classwise-coordinator-main-'));
 const children: ChildProcess[] = [];
@@ -55,9 +56,19 @@ async function kill(child: ChildProcess) {
   await exited;
 }
 
-async function post(base: string, path: string, body: unknown, headers: Record<string, string>) {
-  const response = await fetch(`${base}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as any };
+async function post(base: string, path: string, body: unknown, headers: Record<string, string>, from = '127.0.0.1') {
+  const client = new LoopbackClient(base, from);
+  try {
+    return await client.request('POST', `/api/v1${path}`, { body, headers });
+  } finally {
+    client.close();
+  }
+}
+
+/** A credential issued to a volunteer on `from`, and the headers to act with it from there. */
+async function credential(base: string, from: string) {
+  const { json } = await post(base, '/volunteers', {}, {}, from);
+  return { from, headers: { [VOLUNTEER_HEADER]: json.credential as string } };
 }
 
 describe('a coordinator killed mid-upload', () => {
@@ -67,21 +78,24 @@ describe('a coordinator killed mid-upload', () => {
     expect(token, printed).toBeDefined();
     const study = await post(base, '/studies', { spec: SPEC, dataset: DATASET }, { authorization: `Bearer ${token}` });
     expect(study.status).toBe(201);
-    const [a, b] = [volunteer('durable-a'), volunteer('durable-b')];
-    const la = (await post(base, `/studies/${study.json.id}/lease`, {}, { [VOLUNTEER_HEADER]: a })).json;
-    const lb = (await post(base, `/studies/${study.json.id}/lease`, {}, { [VOLUNTEER_HEADER]: b })).json;
-    const accepted = await post(base, `/leases/${la.lease.id}/result`, await runResult(la.unit, [18, 15, 19], '2026-11-24T12:01:00.000Z'), { [VOLUNTEER_HEADER]: a });
+    const [a, b] = [await credential(base, '127.120.0.1'), await credential(base, '127.121.0.1')];
+    const la = (await post(base, `/studies/${study.json.id}/lease`, {}, a.headers, a.from)).json;
+    // b takes the same unit: its first lease, or its second when the first was the other unit.
+    let lb = (await post(base, `/studies/${study.json.id}/lease`, {}, b.headers, b.from)).json;
+    if (lb.unit.id !== la.unit.id) lb = (await post(base, `/studies/${study.json.id}/lease`, {}, b.headers, b.from)).json;
+    const accepted = await post(base, `/leases/${la.lease.id}/result`, await runResult(la.unit, [18, 15, 19], '2026-11-24T12:01:00.000Z'), a.headers, a.from);
     expect(accepted.json).toMatchObject({ state: 'pending' });
 
     // B's upload: announced in full, half sent, and the process killed while it waits for the rest.
-    const body = Buffer.from(JSON.stringify(await runResult(lb.unit, [17, 16, 19], '2026-11-24T12:02:00.000Z')));
+    const body = Buffer.from(JSON.stringify(await runResult(lb.unit, [18, 15, 19], '2026-11-24T12:02:00.000Z')));
     const { port } = new URL(base);
     const slow = request({
       host: '127.0.0.1',
+      localAddress: b.from,
       port,
       method: 'POST',
       path: `/api/v1/leases/${lb.lease.id}/result`,
-      headers: { 'content-type': 'application/json', 'content-length': body.length, [VOLUNTEER_HEADER]: b },
+      headers: { 'content-type': 'application/json', 'content-length': body.length, ...b.headers },
     });
     const failed = new Promise<Error>((resolve) => slow.on('error', resolve));
     slow.write(body.subarray(0, body.length >> 1));
@@ -91,9 +105,9 @@ describe('a coordinator killed mid-upload', () => {
 
     const store = new Store(join(dataDir, 'coordinator.sqlite'));
     try {
-      expect(store.rowCounts()).toMatchObject({ studies: 1, units: 2, leases: 2, results: 1 });
-      expect(store.resultsOfUnit(la.unit.id).map((r) => r.leaseId)).toEqual([la.lease.id]);
-      expect(store.getLease(lb.lease.id)?.state).toBe('active');
+      expect(store.rowCounts()).toMatchObject({ studies: 1, units: 2, results: 1 });
+      expect(store.results.ofUnit(la.unit.id).map((r) => r.leaseId)).toEqual([la.lease.id]);
+      expect(store.leases.get(lb.lease.id)?.state).toBe('active');
     } finally {
       store.close();
     }
@@ -103,7 +117,7 @@ describe('a coordinator killed mid-upload', () => {
     expect(printed).not.toMatch(/organiser token/);
     const stats = await fetch(`${base}/api/v1/admin/stats`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await stats.json()) as { rows: { results: number } }).rows.results).toBe(1);
-    const resumed = await post(base, `/leases/${lb.lease.id}/result`, JSON.parse(body.toString()), { [VOLUNTEER_HEADER]: b });
+    const resumed = await post(base, `/leases/${lb.lease.id}/result`, JSON.parse(body.toString()), b.headers, b.from);
     expect(resumed.json).toMatchObject({ state: 'valid', unit: { state: 'done' } });
     const results = (await (await fetch(`${base}/api/v1/studies/${study.json.id}/results`)).json()) as { runs: unknown[] };
     expect(results.runs).toHaveLength(1);
