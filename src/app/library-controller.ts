@@ -193,12 +193,17 @@ function datasetName(study: SelectedStudy): string {
   }
 }
 
-/** How the study came out, in one line: the comparison that hurt most classes. */
+/** How the study came out, in one line: the comparison that hurt (or, model vs model, lowered) most classes. */
 function headline(analysis: StudyAnalysis | null): string | null {
   const comparisons = analysis?.comparisons ?? [];
   if (!comparisons.length) return null;
-  const worst = comparisons.reduce((a, b) => (b.summary.hurt > a.summary.hurt ? b : a));
-  const { hurt, helped, meanDelta } = worst.summary;
-  const seeds = worst.pairedSeeds.length;
-  return `${worst.treatment.label}: ${hurt} of ${worst.classes.length} classes hurt, ${helped} helped; mean ${pointsDelta(meanDelta.estimate)} (${seeds} seed${seeds === 1 ? '' : 's'})`;
+  const fallen = (c: (typeof comparisons)[number]) => c.summary.hurt + c.summary.lower;
+  const worst = comparisons.reduce((a, b) => (fallen(b) > fallen(a) ? b : a));
+  const { hurt, helped, lower, higher, meanDelta } = worst.summary;
+  const n = worst.classes.length;
+  const mean = `mean ${pointsDelta(meanDelta.estimate)}`;
+  // One seed a side: a difference between two trained models, not a verdict on the regularizer.
+  if (worst.moderation === null) return `${worst.treatment.label}: model vs model (one seed): ${lower} of ${n} classes lower, ${higher} higher; ${mean}`;
+  const seeds = worst.pairedSeeds.length || Math.min(worst.baselineSeeds.length, worst.treatmentSeeds.length);
+  return `${worst.treatment.label}: ${hurt} of ${n} classes hurt, ${helped} helped; ${mean} (${seeds} seeds)`;
 }

@@ -263,7 +263,7 @@ describe('the workbench controllers', () => {
     await until(first.wb, (s) => s.library.studies?.[0]?.finished === 2);
     const [past] = first.wb.state.library.studies!;
     expect(past).toMatchObject({ name: 'smoke', planned: 2, finished: 2, dataset: 'four' });
-    expect(past!.headline).toMatch(/^resized crop s=0\.5.*: 1 of 4 classes hurt, 0 helped; mean −12\.5 pp \(1 seed\)$/);
+    expect(past!.headline).toBe('resized crop s=0.5, wd 0: model vs model (one seed): 1 of 4 classes lower, 0 higher; mean −12.5 pp');
 
     // A fresh page on the same storage: the study is back with its results, and nothing trains.
     const second = await workbench(memoryJournal(), first.archive, first.lastShown);
