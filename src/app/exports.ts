@@ -32,7 +32,7 @@ export class Exports {
   exportCsv(): void {
     const { analysis } = this.store.state.comparison;
     if (!analysis) return;
-    const name = this.store.state.study?.spec.name ?? this.comparison.importedStudyName ?? 'study';
+    const name = this.store.state.shown?.spec.name ?? this.comparison.importedStudyName ?? 'study';
     this.download(fileNameFor('classwise-per-class', name, 'csv'), new Blob([perClassCsv(analysis)], { type: 'text/csv' }));
   }
 

@@ -14,13 +14,31 @@ import { generateTeaching } from './teaching';
 
 export type { FetchProgress };
 
-// Runs of one study share their dataset; keep the last one rather than rebuild it.
-let cached: { key: string; dataset: Dataset } | null = null;
+/**
+ * Runs of one study share their dataset; keep the last one rather than rebuild it. It is kept as
+ * soon as it is asked for, so that callers asking at the same time (the designer describing it
+ * while a step is measured) share one download; each hears its progress.
+ */
+let cached: { key: string; dataset: Promise<Dataset>; listeners: Set<(progress: FetchProgress) => void> } | null = null;
 
 export async function loadDataset(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
   const key = canonicalJson(config);
-  if (cached?.key !== key) cached = { key, dataset: await resolve(config, onProgress) };
-  return cached.dataset;
+  if (cached?.key !== key) {
+    const listeners = new Set<(progress: FetchProgress) => void>();
+    const entry = { key, listeners, dataset: (async () => resolve(config, (progress) => listeners.forEach((listener) => listener(progress))))() };
+    // A failed load is not kept: asking again tries again.
+    entry.dataset.catch(() => {
+      if (cached === entry) cached = null;
+    });
+    cached = entry;
+  }
+  const { dataset, listeners } = cached;
+  if (onProgress) listeners.add(onProgress);
+  try {
+    return await dataset;
+  } finally {
+    if (onProgress) listeners.delete(onProgress);
+  }
 }
 
 /** Drops the dataset kept in memory (after a dataset is deleted from the cache, so a later load does not see it). */

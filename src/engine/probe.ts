@@ -24,7 +24,13 @@ export interface StepTiming {
   batchSize: number;
 }
 
-export async function measureSteps(config: RunConfig, dataset: Dataset, seed: number, steps = 3): Promise<StepTiming> {
+export async function measureSteps(
+  config: RunConfig,
+  dataset: Dataset,
+  seed: number,
+  steps = 3,
+  onStep?: (done: number, total: number) => void,
+): Promise<StepTiming> {
   const { training, augmentation } = config;
   const [height, width] = dataset.shape;
   const net = createResNet(buildArchitecture(config.model, dataset.shape, dataset.classNames.length), Rng.fromSeed(seed, 'init'));
@@ -44,6 +50,7 @@ export async function measureSteps(config: RunConfig, dataset: Dataset, seed: nu
       await loss.data();
       loss.dispose();
       times.push(performance.now() - start);
+      onStep?.(i + 1, steps + 1);
     }
   } finally {
     loader.dispose();

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { TEACHING_CLASSES } from '../data/teaching';
+import { plainIssue } from './plain-issues';
 import { canonicalJson, sha256Hex } from '../util/hash';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet20', 'resnet32', 'resnet56'] as const;
@@ -186,7 +187,7 @@ export function formatIssues(error: z.ZodError): string[] {
       const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
       return `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
     }
-    return `${path || '(top level)'}: ${issue.message}`;
+    return `${path || '(top level)'}: ${plainIssue(issue)}`;
   });
 }
 

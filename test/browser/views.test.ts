@@ -161,6 +161,65 @@ describe('the per-class views', () => {
       ]);
     });
 
+    it("opens the inspector from the keyboard: arrows step through a chart's classes, Enter inspects one", async () => {
+      const g = await deltaGeometry();
+      const c = (await analysis()).comparisons[0]!;
+      await call('takeIntents');
+      const chart = page.locator('cw-delta-chart');
+      await canvas('cw-delta-chart').focus();
+      await page.keyboard.press('ArrowDown');
+      const tooltip = chart.getByTestId('tooltip');
+      await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+      expect(await tooltip.textContent()).toContain(c.classes[g.order[0]!]!.className);
+      await page.keyboard.press('ArrowDown');
+      expect(await chart.getByTestId('chart-cursor').textContent()).toMatch(new RegExp(`^${c.classes[g.order[1]!]!.className}; .*rank 2 of 10$`));
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [g.order[1]] },
+        { kind: 'inspect-class', classIndex: g.order[1] },
+      ]);
+      // The table's class names are buttons: Tab reaches them, Enter inspects.
+      await byId('delta-row-name').nth(3).focus();
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [g.order[3]] },
+        { kind: 'inspect-class', classIndex: g.order[3] },
+      ]);
+      // The confusion change steps along its diagonal, the strength chart through the mean and then each class.
+      await canvas('cw-confusion-diff').focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press(' ');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [1] },
+        { kind: 'inspect-class', classIndex: 1 },
+      ]);
+      await canvas('cw-strength-chart').focus();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [9] },
+        { kind: 'inspect-class', classIndex: 9 },
+      ]);
+      await call('setProps', { selectedClasses: [] });
+    });
+
+    it('writes its charts\' text at 11 px or more, and titles every exported chart', async () => {
+      const titles: Record<string, RegExp> = {
+        'cw-delta-chart': /^Accuracy change per class: .+ − .+$/,
+        'cw-strength-chart': /^Accuracy against strength: random crop \(wd 0\)$/,
+        'cw-confusion-diff': /^Confusion change \(images\): .+ − .+$/,
+      };
+      for (const [tag, title] of Object.entries(titles)) {
+        const svg = (await call('exportChart', tag, 'svg')).text;
+        const sizes = [...svg.matchAll(/<text [^>]*font-size="([\d.]+)"/g)].map((m) => Number(m[1]));
+        expect(sizes.length, tag).toBeGreaterThan(3);
+        expect(Math.min(...sizes), tag).toBeGreaterThanOrEqual(11);
+        const first = /<text [^>]*>([^<]*)<\/text>/.exec(svg)![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+        expect(first, tag).toMatch(title);
+      }
+    });
+
     it('draws accuracy against strength: faint classes, the thick mean, the selected classes in colour', async () => {
       await call('setProps', { selectedClasses: [] });
       const [meanBefore, sel0Before] = await call('countColours', 'cw-strength-chart', [MEAN, SELECTED[0]!], 10);

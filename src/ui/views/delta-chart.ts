@@ -13,7 +13,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ClassDelta, Comparison } from '../../study/analysis';
 import { PLANNED_DROP, TARGET_POWER } from '../../study/planning';
 import { percent, pointsDelta } from '../format';
-import { ChartElement, COLOURS, niceTicks, chartStyles, type Hit } from './chart-element';
+import { ChartElement, COLOURS, niceTicks, chartStyles, type Hit, type KeyTarget } from './chart-element';
 import { textWidth, type Painter } from './painter';
 import { intervalPoints, qValue, signedPoints } from './text';
 
@@ -261,6 +261,23 @@ export class DeltaChart extends ChartElement {
     p.text(`${order.length} classes, sorted by change: most hurt on the left`, (plot.left + plot.right) / 2, plot.bottom + 16, { align: 'center', baseline: 'top', fill: COLOURS.muted });
     p.text(`accuracy change (pp)`, plot.left, 10, { align: 'left', fill: COLOURS.muted });
     this.geometry = { orientation: 'columns', width, height, plot, order, marks, mean: y(meanValue.estimate), zero: y(0), band: colW };
+  }
+
+  protected exportTitle(): string {
+    const c = this.comparison;
+    return c ? `Accuracy change per class: ${c.treatment.label} − ${c.baseline.label}` : 'Accuracy change per class';
+  }
+
+  /** Every class's mark, most hurt first, as drawn. */
+  protected keyTargets(): KeyTarget[] {
+    const g = this.geometry;
+    if (!g) return [];
+    const marks = new Map(g.marks.map((m) => [m.classIndex, m]));
+    return g.order.flatMap((k) => {
+      const m = marks.get(k);
+      const hit = m && this.hit(m.x, m.y);
+      return m && hit ? [{ x: m.x, y: m.y, hit }] : [];
+    });
   }
 
   /** The class under a point, from the last draw's geometry. */
