@@ -1,0 +1,178 @@
+/**
+ * The workgroup-memory tiled GEMM the convolutions' tiled variants share
+ * (conv-tiled.ts):
+ *   C[r, c] = Σ_t A(r, t) · B(t, c),   r < rows, c < cols, t < depth,
+ * where A and B are WGSL functions that gather their element from the
+ * convolution's tensors (an implicit GEMM: no im2col buffer is written).
+ *
+ * A workgroup of 8 × 8 threads owns a 32 × 32 tile of C. Per step of 16
+ * along t, its 64 threads copy a 32 × 16 tile of A and a 16 × 32 tile of B
+ * into workgroup memory (8 elements each, neighbouring threads reading
+ * neighbouring addresses of whichever index is contiguous in memory), wait
+ * at a barrier, and each accumulates its 4 × 4 outputs from the shared tiles
+ * (64 FMAs per 8 shared loads). Real GPUs serve those shared reads from
+ * on-chip memory, which is what the register-tiled kernels lack; SwiftShader
+ * emulates barriers and workgroup memory slowly, hence the autotuner.
+ *
+ * When the output has too few tiles to fill a GPU (the filter gradient: a few
+ * hundred filter rows by the output channels, over a depth of batch × output
+ * pixels), the depth is split across workgroups (split-K) and the partial
+ * sums added in a second pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { sumSplits, type Uniform, type WebGPUBackend } from './program';
+
+/** Output tile side, threads per side of the workgroup, and the depth step. */
+const TILE = 32;
+const THREADS = 8;
+const PER_THREAD = TILE / THREADS;
+const DEPTH_STEP = 16;
+/** Elements of one shared tile each thread copies. */
+const LOADS = (TILE * DEPTH_STEP) / (THREADS * THREADS);
+
+/** Split-K stops below this many depth steps per split, at this many splits, or once the workgroups reach the target. */
+const MIN_STEPS_PER_SPLIT = 8;
+const MAX_SPLITS = 64;
+const TARGET_WORKGROUPS = 256;
+
+export interface GemmOperands {
+  /** Names of the bound tensors, as the WGSL below reads them. */
+  variableNames: string[];
+  /**
+   * WGSL defining `fn loadA(r : i32, t : i32) -> f32` and
+   * `fn loadB(t : i32, c : i32) -> f32`, called only in bounds; they may read
+   * the uniforms named in `uniforms`.
+   */
+  loaders: string;
+  /** Uniform fields the loaders read, WGSL struct syntax (vec2s first), with their values. */
+  uniforms: string;
+  uniformData: Uniform[];
+  /** Which index of A (of B) is contiguous in memory, so the copy into shared memory reads neighbouring addresses. */
+  aContiguous: 'r' | 't';
+  bContiguous: 't' | 'c';
+  /** Part of the shader key: what changes the loaders' code. */
+  key: string;
+}
+
+export interface GemmShape {
+  rows: number;
+  cols: number;
+  depth: number;
+}
+
+class TiledGemmProgram implements WebGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0], y: [1], z: [2] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [THREADS, THREADS, 1];
+  uniforms: string;
+
+  constructor(
+    private readonly operands: GemmOperands,
+    outputShape: number[],
+    dispatch: [number, number, number],
+  ) {
+    this.variableNames = operands.variableNames;
+    this.outputShape = outputShape;
+    this.dispatch = dispatch;
+    this.uniforms = `${operands.uniforms} rows : i32, cols : i32, depth : i32, stepsPerSplit : i32,`;
+    this.shaderKey = `classwiseTiledGemm_${operands.key}_${operands.aContiguous}${operands.bContiguous}`;
+  }
+
+  getUserCode(): string {
+    // Element e of a shared tile: its (t, r) or (t, c) coordinates, the contiguous one varying fastest across threads.
+    const aIndex =
+      this.operands.aContiguous === 't'
+        ? `let tt = e % ${DEPTH_STEP}; let rr = e / ${DEPTH_STEP};`
+        : `let rr = e % ${TILE}; let tt = e / ${TILE};`;
+    const bIndex =
+      this.operands.bContiguous === 'c'
+        ? `let cc = e % ${TILE}; let tt = e / ${TILE};`
+        : `let tt = e % ${DEPTH_STEP}; let cc = e / ${DEPTH_STEP};`;
+    return `
+      var<workgroup> tileA : array<f32, ${DEPTH_STEP * TILE}>;
+      var<workgroup> tileB : array<f32, ${DEPTH_STEP * TILE}>;
+
+      ${this.operands.loaders}
+
+      fn main() {
+        let lx = i32(localId.x);
+        let ly = i32(localId.y);
+        let thread = ly * ${THREADS} + lx;
+        let r0 = i32(workgroupId.y) * ${TILE};
+        let c0 = i32(workgroupId.x) * ${TILE};
+        let split = i32(workgroupId.z);
+        let tFirst = split * uniforms.stepsPerSplit * ${DEPTH_STEP};
+        let tEnd = min(tFirst + uniforms.stepsPerSplit * ${DEPTH_STEP}, uniforms.depth);
+        var acc : array<vec4<f32>, ${PER_THREAD}>;
+        // The loop count is a uniform, so every barrier is reached by the whole workgroup.
+        for (var s = 0; s < uniforms.stepsPerSplit; s++) {
+          let t0 = tFirst + s * ${DEPTH_STEP};
+          for (var i = 0; i < ${LOADS}; i++) {
+            let e = i * ${THREADS * THREADS} + thread;
+            {
+              ${aIndex}
+              let r = r0 + rr;
+              let t = t0 + tt;
+              var v = 0.0;
+              if (r < uniforms.rows && t < tEnd) { v = loadA(r, t); }
+              tileA[tt * ${TILE} + rr] = v;
+            }
+            {
+              ${bIndex}
+              let c = c0 + cc;
+              let t = t0 + tt;
+              var v = 0.0;
+              if (c < uniforms.cols && t < tEnd) { v = loadB(t, c); }
+              tileB[tt * ${TILE} + cc] = v;
+            }
+          }
+          workgroupBarrier();
+          for (var tt = 0; tt < ${DEPTH_STEP}; tt++) {
+            let bRow = tt * ${TILE} + lx * ${PER_THREAD};
+            let b = vec4<f32>(tileB[bRow], tileB[bRow + 1], tileB[bRow + 2], tileB[bRow + 3]);
+            let aRow = tt * ${TILE} + ly * ${PER_THREAD};
+            for (var i = 0; i < ${PER_THREAD}; i++) {
+              acc[i] += tileA[aRow + i] * b;
+            }
+          }
+          workgroupBarrier();
+        }
+        for (var i = 0; i < ${PER_THREAD}; i++) {
+          let r = r0 + ly * ${PER_THREAD} + i;
+          for (var j = 0; j < ${PER_THREAD}; j++) {
+            let c = c0 + lx * ${PER_THREAD} + j;
+            if (r < uniforms.rows && c < uniforms.cols) {
+              result[(split * uniforms.rows + r) * uniforms.cols + c] = acc[i][j];
+            }
+          }
+        }
+      }`;
+  }
+}
+
+/**
+ * Runs the GEMM and returns C (rows × cols, row-major) shaped `outputShape`,
+ * splitting the depth where the output alone has too few tiles.
+ */
+export function tiledGemm(backend: WebGPUBackend, inputs: tf.TensorInfo[], operands: GemmOperands, shape: GemmShape, outputShape: number[]): tf.TensorInfo {
+  const { rows, cols, depth } = shape;
+  const tiles = Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+  const steps = Math.max(1, Math.ceil(depth / DEPTH_STEP));
+  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), MAX_SPLITS, Math.floor(steps / MIN_STEPS_PER_SPLIT));
+  const stepsPerSplit = Math.ceil(steps / Math.max(1, wanted));
+  // Recounted from the rounded-up share, so no split is left with nothing to add.
+  const splits = Math.ceil(steps / stepsPerSplit);
+  const program = new TiledGemmProgram(operands, splits === 1 ? outputShape : [splits, rows, cols], [Math.ceil(cols / TILE), Math.ceil(rows / TILE), splits]);
+  const out = backend.runWebGPUProgram(program, inputs, 'float32', [
+    ...operands.uniformData,
+    { type: 'int32', data: [rows] },
+    { type: 'int32', data: [cols] },
+    { type: 'int32', data: [depth] },
+    { type: 'int32', data: [stepsPerSplit] },
+  ]);
+  return splits === 1 ? out : sumSplits(backend, out, splits, outputShape, cols % 4 === 0 ? 4 : 1);
+}
