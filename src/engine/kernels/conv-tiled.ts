@@ -31,7 +31,7 @@ function geometry(info: tf.backend_util.Conv2DInfo): Uniform[] {
 
 /** x̂[m, k]: output pixel m = (b, oy, ox), filter row k = (kh, kw, ci); zero in the padding. */
 const PATCH = `
-  fn patch(m : i32, k : i32) -> f32 {
+  fn imagePatch(m : i32, k : i32) -> f32 {
     let ci = k % uniforms.inC;
     let khkw = k / uniforms.inC;
     let kw = khkw % uniforms.kernelSize.y;
@@ -52,7 +52,7 @@ export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const operands: GemmOperands = {
     variableNames: ['x', 'W'],
     loaders: `${PATCH}
-      fn loadA(r : i32, t : i32) -> f32 { return patch(r, t); }
+      fn loadA(r : i32, t : i32) -> f32 { return imagePatch(r, t); }
       fn loadB(t : i32, c : i32) -> f32 { return W[t * uniforms.outC + c]; }`,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
@@ -111,7 +111,7 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
   const operands: GemmOperands = {
     variableNames: ['x', 'dy'],
     loaders: `${PATCH}
-      fn loadA(r : i32, t : i32) -> f32 { return patch(t, r); }
+      fn loadA(r : i32, t : i32) -> f32 { return imagePatch(t, r); }
       fn loadB(t : i32, c : i32) -> f32 { return dy[t * uniforms.outC + c]; }`,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
