@@ -6,12 +6,15 @@
  *   input gradient: dx[(b, iy, ix), ci] = Σ_(kh, kw, co) dŷ[(b, iy, ix), (kh, kw, co)] · W[(kh, kw, ci), co]
  *   filter gradient: dW[(kh, kw, ci), co] = Σ_(b, oy, ox) x̂[(b, oy, ox), (kh, kw, ci)] · dy[(b, oy, ox), co]
  * where x̂ is the image patch under each output pixel (zero in the padding)
- * and dŷ the output gradient that reaches each input pixel through (kh, kw)
- * (zero where the stride skips it), both gathered as the tiles are loaded.
+ * and dŷ the output gradient that reaches each input pixel through (kh, kw),
+ * both gathered as the tiles are loaded. With a stride s, an input row iy
+ * meets only the taps kh ≡ iy + pad (mod s), so the input gradient runs as
+ * s × s phases (rows and columns by their residue), each over its own taps:
+ * for 3 × 3 at stride 2, 4, 2, 2 and 1 taps of 9 instead of 9 for all.
  */
 import * as tf from '@tensorflow/tfjs';
 import { convInfo, type KernelArgs, type Uniform } from './program';
-import { tiledGemm, type GemmOperands } from './tiled-gemm';
+import { tiledGemm, UNPHASED, type GemmOperands } from './tiled-gemm';
 
 const GEOMETRY = 'pad : vec2<i32>, stride : vec2<i32>, kernelSize : vec2<i32>, inC : i32, outC : i32, inH : i32, inW : i32, outH : i32, outW : i32,';
 
@@ -51,9 +54,10 @@ export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const info = convInfo(x.shape, filter.shape, attrs);
   const operands: GemmOperands = {
     variableNames: ['x', 'W'],
-    loaders: `${PATCH}
-      fn loadA(r : i32, t : i32) -> f32 { return imagePatch(r, t); }
-      fn loadB(t : i32, c : i32) -> f32 { return W[t * uniforms.outC + c]; }`,
+    loaders: `${PATCH}${UNPHASED}
+      fn loadA(r : i32, t : i32, p : i32) -> f32 { return imagePatch(r, t); }
+      fn loadB(t : i32, c : i32, p : i32) -> f32 { return W[t * uniforms.outC + c]; }`,
+    phases: 1,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
     aContiguous: 't',
@@ -61,8 +65,24 @@ export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
     key: 'conv2d',
   };
   const rows = info.batchSize * info.outHeight * info.outWidth;
-  return tiledGemm(backend, [x, filter], operands, { rows, cols: info.outChannels, depth: info.filterHeight * info.filterWidth * info.inChannels }, info.outShape);
+  return tiledGemm(backend, [x, filter], operands, { outRows: rows, rows, cols: info.outChannels, depth: info.filterHeight * info.filterWidth * info.inChannels }, info.outShape);
 }
+
+/**
+ * Phase p = (q.x, q.y) of the input gradient: the input rows (columns) with
+ * (i + pad) mod s = q, the first of them, how many, and how many filter taps
+ * (q, q + s, …) reach them.
+ */
+const INPUT_GRAD_PHASE = `
+  struct InputGradPhase { q : vec2<i32>, first : vec2<i32>, count : vec2<i32>, taps : vec2<i32>, };
+  fn inputGradPhase(p : i32) -> InputGradPhase {
+    let s = uniforms.stride;
+    let q = vec2<i32>(p / s.y, p % s.y);
+    let first = ((q - uniforms.pad) % s + s) % s;
+    let count = max(vec2<i32>(0), (vec2<i32>(uniforms.inH, uniforms.inW) - first + s - vec2<i32>(1)) / s);
+    let taps = max(vec2<i32>(0), (uniforms.kernelSize - q + s - vec2<i32>(1)) / s);
+    return InputGradPhase(q, first, count, taps);
+  }`;
 
 export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
@@ -70,38 +90,66 @@ export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs)
   const info = convInfo(inputShape, filter.shape, attrs);
   const operands: GemmOperands = {
     variableNames: ['dy', 'W'],
-    // Input pixel r = (b, iy, ix) meets output pixel ((iy + pad − kh)/s, (ix + pad − kw)/s) where both divisions are exact and inside dy.
-    loaders: `
-      fn loadA(r : i32, t : i32) -> f32 {
-        let co = t % uniforms.outC;
-        let khkw = t / uniforms.outC;
-        let kw = khkw % uniforms.kernelSize.y;
-        let kh = khkw / uniforms.kernelSize.y;
-        let ix = r % uniforms.inW;
-        let biy = r / uniforms.inW;
-        let iy = biy % uniforms.inH;
-        let b = biy / uniforms.inH;
-        let yNum = iy + uniforms.pad.x - kh;
-        let xNum = ix + uniforms.pad.y - kw;
-        if (yNum < 0 || xNum < 0 || yNum % uniforms.stride.x != 0 || xNum % uniforms.stride.y != 0) { return 0.0; }
+    loaders: `${INPUT_GRAD_PHASE}
+      fn phaseRows(p : i32) -> i32 {
+        let ph = inputGradPhase(p);
+        return uniforms.outRows / (uniforms.inH * uniforms.inW) * ph.count.x * ph.count.y;
+      }
+      fn phaseDepth(p : i32) -> i32 {
+        let ph = inputGradPhase(p);
+        return ph.taps.x * ph.taps.y * uniforms.outC;
+      }
+      // The phase's row r is input pixel (b, first.x + s.x · j, first.y + s.y · i).
+      fn pixel(r : i32, ph : InputGradPhase) -> vec3<i32> {
+        let i = r % ph.count.y;
+        let bj = r / ph.count.y;
+        return vec3<i32>(bj / ph.count.x, ph.first.x + uniforms.stride.x * (bj % ph.count.x), ph.first.y + uniforms.stride.y * i);
+      }
+      // The phase's depth index t is output channel co at tap (q.x + s.x · a, q.y + s.y · b).
+      fn tap(t : i32, ph : InputGradPhase) -> vec3<i32> {
+        let ab = t / uniforms.outC;
+        return vec3<i32>(ph.q.x + uniforms.stride.x * (ab / ph.taps.y), ph.q.y + uniforms.stride.y * (ab % ph.taps.y), t % uniforms.outC);
+      }
+      fn outputRow(r : i32, p : i32) -> i32 {
+        let px = pixel(r, inputGradPhase(p));
+        return (px.x * uniforms.inH + px.y) * uniforms.inW + px.z;
+      }
+      fn loadA(r : i32, t : i32, p : i32) -> f32 {
+        let ph = inputGradPhase(p);
+        let px = pixel(r, ph);
+        let k = tap(t, ph);
+        // Multiples of the stride by construction; negative or past the edge, no output pixel.
+        let yNum = px.y + uniforms.pad.x - k.x;
+        let xNum = px.z + uniforms.pad.y - k.y;
         let oy = yNum / uniforms.stride.x;
         let ox = xNum / uniforms.stride.y;
-        if (oy >= uniforms.outH || ox >= uniforms.outW) { return 0.0; }
-        return dy[((b * uniforms.outH + oy) * uniforms.outW + ox) * uniforms.outC + co];
+        if (yNum < 0 || xNum < 0 || oy >= uniforms.outH || ox >= uniforms.outW) { return 0.0; }
+        return dy[((px.x * uniforms.outH + oy) * uniforms.outW + ox) * uniforms.outC + k.z];
       }
-      fn loadB(t : i32, c : i32) -> f32 {
-        let co = t % uniforms.outC;
-        let khkw = t / uniforms.outC;
-        return W[(khkw * uniforms.inC + c) * uniforms.outC + co];
+      fn loadB(t : i32, c : i32, p : i32) -> f32 {
+        let k = tap(t, inputGradPhase(p));
+        return W[((k.x * uniforms.kernelSize.y + k.y) * uniforms.inC + c) * uniforms.outC + k.z];
       }`,
+    phases: info.strideHeight * info.strideWidth,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
     aContiguous: 't',
     bContiguous: 't',
     key: 'conv2dInputGrad',
   };
-  const rows = info.batchSize * info.inHeight * info.inWidth;
-  return tiledGemm(backend, [dy, filter], operands, { rows, cols: info.inChannels, depth: info.filterHeight * info.filterWidth * info.outChannels }, info.inShape);
+  const { strideHeight: sy, strideWidth: sx } = info;
+  return tiledGemm(
+    backend,
+    [dy, filter],
+    operands,
+    {
+      outRows: info.batchSize * info.inHeight * info.inWidth,
+      rows: info.batchSize * Math.ceil(info.inHeight / sy) * Math.ceil(info.inWidth / sx),
+      cols: info.inChannels,
+      depth: Math.ceil(info.filterHeight / sy) * Math.ceil(info.filterWidth / sx) * info.outChannels,
+    },
+    info.inShape,
+  );
 }
 
 export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -110,9 +158,10 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
   const info = convInfo(x.shape, filterShape, attrs);
   const operands: GemmOperands = {
     variableNames: ['x', 'dy'],
-    loaders: `${PATCH}
-      fn loadA(r : i32, t : i32) -> f32 { return imagePatch(t, r); }
-      fn loadB(t : i32, c : i32) -> f32 { return dy[t * uniforms.outC + c]; }`,
+    loaders: `${PATCH}${UNPHASED}
+      fn loadA(r : i32, t : i32, p : i32) -> f32 { return imagePatch(t, r); }
+      fn loadB(t : i32, c : i32, p : i32) -> f32 { return dy[t * uniforms.outC + c]; }`,
+    phases: 1,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
     aContiguous: 'r',
@@ -120,5 +169,5 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
     key: 'conv2dFilterGrad',
   };
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  return tiledGemm(backend, [x, dy], operands, { rows, cols: info.outChannels, depth: info.batchSize * info.outHeight * info.outWidth }, filterShape);
+  return tiledGemm(backend, [x, dy], operands, { outRows: rows, rows, cols: info.outChannels, depth: info.batchSize * info.outHeight * info.outWidth }, filterShape);
 }

@@ -18,6 +18,11 @@
  * hundred filter rows by the output channels, over a depth of batch × output
  * pixels), the depth is split across workgroups (split-K) and the partial
  * sums added in a second pass.
+ *
+ * The rows may come in phases, each its own GEMM with its own rows and depth,
+ * all in one dispatch: the strided input gradient, whose input pixels of one
+ * phase (row and column modulo the stride) meet only the filter taps of that
+ * phase, so no workgroup multiplies the zeros the stride leaves.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -40,11 +45,17 @@ export interface GemmOperands {
   /** Names of the bound tensors, as the WGSL below reads them. */
   variableNames: string[];
   /**
-   * WGSL defining `fn loadA(r : i32, t : i32) -> f32` and
-   * `fn loadB(t : i32, c : i32) -> f32`, called only in bounds; they may read
-   * the uniforms named in `uniforms`.
+   * WGSL defining, for row r and depth index t of phase p (`UNPHASED` gives
+   * the last three for a single phase):
+   *   fn loadA(r : i32, t : i32, p : i32) -> f32 and fn loadB(t : i32, c : i32, p : i32) -> f32,
+   *     called only in bounds;
+   *   fn phaseRows(p : i32) -> i32 and fn phaseDepth(p : i32) -> i32, the phase's row count and depth;
+   *   fn outputRow(r : i32, p : i32) -> i32, the row of C that the phase's row r is.
+   * They may read the uniforms named in `uniforms`.
    */
   loaders: string;
+  /** How many phases; 1 for a plain GEMM. */
+  phases: number;
   /** Uniform fields the loaders read, WGSL struct syntax (vec2s first), with their values. */
   uniforms: string;
   uniformData: Uniform[];
@@ -56,10 +67,18 @@ export interface GemmOperands {
 }
 
 export interface GemmShape {
+  /** Rows of C, and the most rows and depth of any one phase. */
+  outRows: number;
   rows: number;
   cols: number;
   depth: number;
 }
+
+/** The phase hooks of a GEMM with one phase: every row, the whole depth. */
+export const UNPHASED = `
+  fn phaseRows(p : i32) -> i32 { return uniforms.rows; }
+  fn phaseDepth(p : i32) -> i32 { return uniforms.depth; }
+  fn outputRow(r : i32, p : i32) -> i32 { return r; }`;
 
 class TiledGemmProgram implements WebGPUProgram {
   variableNames: string[];
@@ -78,7 +97,7 @@ class TiledGemmProgram implements WebGPUProgram {
     this.variableNames = operands.variableNames;
     this.outputShape = outputShape;
     this.dispatch = dispatch;
-    this.uniforms = `${operands.uniforms} rows : i32, cols : i32, depth : i32, stepsPerSplit : i32,`;
+    this.uniforms = `${operands.uniforms} outRows : i32, rows : i32, cols : i32, depth : i32, stepsPerSplit : i32, splits : i32,`;
     this.shaderKey = `classwiseTiledGemm_${operands.key}_${operands.aContiguous}${operands.bContiguous}`;
   }
 
@@ -104,9 +123,11 @@ class TiledGemmProgram implements WebGPUProgram {
         let thread = ly * ${THREADS} + lx;
         let r0 = i32(workgroupId.y) * ${TILE};
         let c0 = i32(workgroupId.x) * ${TILE};
-        let split = i32(workgroupId.z);
+        let phase = i32(workgroupId.z) / uniforms.splits;
+        let split = i32(workgroupId.z) % uniforms.splits;
+        let rows = phaseRows(phase);
         let tFirst = split * uniforms.stepsPerSplit * ${DEPTH_STEP};
-        let tEnd = min(tFirst + uniforms.stepsPerSplit * ${DEPTH_STEP}, uniforms.depth);
+        let tEnd = min(tFirst + uniforms.stepsPerSplit * ${DEPTH_STEP}, phaseDepth(phase));
         var acc : array<vec4<f32>, ${PER_THREAD}>;
         // The loop count is a uniform, so every barrier is reached by the whole workgroup.
         for (var s = 0; s < uniforms.stepsPerSplit; s++) {
@@ -118,7 +139,7 @@ class TiledGemmProgram implements WebGPUProgram {
               let r = r0 + rr;
               let t = t0 + tt;
               var v = 0.0;
-              if (r < uniforms.rows && t < tEnd) { v = loadA(r, t); }
+              if (r < rows && t < tEnd) { v = loadA(r, t, phase); }
               tileA[tt * ${TILE} + rr] = v;
             }
             {
@@ -126,7 +147,7 @@ class TiledGemmProgram implements WebGPUProgram {
               let c = c0 + cc;
               let t = t0 + tt;
               var v = 0.0;
-              if (c < uniforms.cols && t < tEnd) { v = loadB(t, c); }
+              if (c < uniforms.cols && t < tEnd) { v = loadB(t, c, phase); }
               tileB[tt * ${TILE} + cc] = v;
             }
           }
@@ -145,8 +166,8 @@ class TiledGemmProgram implements WebGPUProgram {
           let r = r0 + ly * ${PER_THREAD} + i;
           for (var j = 0; j < ${PER_THREAD}; j++) {
             let c = c0 + lx * ${PER_THREAD} + j;
-            if (r < uniforms.rows && c < uniforms.cols) {
-              result[(split * uniforms.rows + r) * uniforms.cols + c] = acc[i][j];
+            if (r < rows && c < uniforms.cols) {
+              result[(split * uniforms.outRows + outputRow(r, phase)) * uniforms.cols + c] = acc[i][j];
             }
           }
         }
@@ -155,24 +176,26 @@ class TiledGemmProgram implements WebGPUProgram {
 }
 
 /**
- * Runs the GEMM and returns C (rows × cols, row-major) shaped `outputShape`,
- * splitting the depth where the output alone has too few tiles.
+ * Runs the GEMM and returns C (outRows × cols, row-major) shaped
+ * `outputShape`, splitting the depth where the output alone has too few tiles.
  */
 export function tiledGemm(backend: WebGPUBackend, inputs: tf.TensorInfo[], operands: GemmOperands, shape: GemmShape, outputShape: number[]): tf.TensorInfo {
-  const { rows, cols, depth } = shape;
-  const tiles = Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+  const { outRows, rows, cols, depth } = shape;
+  const tiles = Math.ceil(rows / TILE) * Math.ceil(cols / TILE) * operands.phases;
   const steps = Math.max(1, Math.ceil(depth / DEPTH_STEP));
   const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), MAX_SPLITS, Math.floor(steps / MIN_STEPS_PER_SPLIT));
   const stepsPerSplit = Math.ceil(steps / Math.max(1, wanted));
   // Recounted from the rounded-up share, so no split is left with nothing to add.
   const splits = Math.ceil(steps / stepsPerSplit);
-  const program = new TiledGemmProgram(operands, splits === 1 ? outputShape : [splits, rows, cols], [Math.ceil(cols / TILE), Math.ceil(rows / TILE), splits]);
+  const program = new TiledGemmProgram(operands, splits === 1 ? outputShape : [splits, outRows, cols], [Math.ceil(cols / TILE), Math.ceil(rows / TILE), operands.phases * splits]);
   const out = backend.runWebGPUProgram(program, inputs, 'float32', [
     ...operands.uniformData,
+    { type: 'int32', data: [outRows] },
     { type: 'int32', data: [rows] },
     { type: 'int32', data: [cols] },
     { type: 'int32', data: [depth] },
     { type: 'int32', data: [stepsPerSplit] },
+    { type: 'int32', data: [splits] },
   ]);
   return splits === 1 ? out : sumSplits(backend, out, splits, outputShape, cols % 4 === 0 ? 4 : 1);
 }
