@@ -32,22 +32,36 @@ function geometry(info: tf.backend_util.Conv2DInfo): Uniform[] {
   ];
 }
 
-/** x̂[m, k]: output pixel m = (b, oy, ox), filter row k = (kh, kw, ci); zero in the padding. */
+/**
+ * x̂[m, k], decoded: output pixel m = (b, oy, ox) as its batch and the input
+ * corner its window starts at, filter row k = (kh, kw, ci); zero in the padding.
+ */
 const PATCH = `
-  fn imagePatch(m : i32, k : i32) -> f32 {
-    let ci = k % uniforms.inC;
-    let khkw = k / uniforms.inC;
-    let kw = khkw % uniforms.kernelSize.y;
-    let kh = khkw / uniforms.kernelSize.y;
+  struct Pixel { b : i32, y : i32, x : i32, };
+  struct Tap { kh : i32, kw : i32, ci : i32, };
+  fn pixelOf(m : i32) -> Pixel {
     let ox = m % uniforms.outW;
     let boy = m / uniforms.outW;
-    let oy = boy % uniforms.outH;
-    let b = boy / uniforms.outH;
-    let iy = oy * uniforms.stride.x + kh - uniforms.pad.x;
-    let ix = ox * uniforms.stride.y + kw - uniforms.pad.y;
+    return Pixel(boy / uniforms.outH, (boy % uniforms.outH) * uniforms.stride.x - uniforms.pad.x, ox * uniforms.stride.y - uniforms.pad.y);
+  }
+  fn tapOf(k : i32) -> Tap {
+    let khkw = k / uniforms.inC;
+    return Tap(khkw / uniforms.kernelSize.y, khkw % uniforms.kernelSize.y, k % uniforms.inC);
+  }
+  fn imagePatch(px : Pixel, tap : Tap) -> f32 {
+    let iy = px.y + tap.kh;
+    let ix = px.x + tap.kw;
     if (iy < 0 || iy >= uniforms.inH || ix < 0 || ix >= uniforms.inW) { return 0.0; }
-    return x[((b * uniforms.inH + iy) * uniforms.inW + ix) * uniforms.inC + ci];
+    return x[((px.b * uniforms.inH + iy) * uniforms.inW + ix) * uniforms.inC + tap.ci];
   }`;
+
+/** A row-major matrix operand `name` with `stride` elements a row: depth index t gives the row's start, column c the offset. */
+const rowMajorB = (name: string, stride: string) => `
+  alias DepthB = i32;
+  alias OuterB = i32;
+  fn depthB(t : i32, p : i32) -> i32 { return t * ${stride}; }
+  fn outerB(c : i32, p : i32) -> i32 { return c; }
+  fn loadB(c : i32, d : i32) -> f32 { return ${name}[d + c]; }`;
 
 export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
@@ -55,8 +69,12 @@ export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const operands: GemmOperands = {
     variableNames: ['x', 'W'],
     loaders: `${PATCH}${UNPHASED}
-      fn loadA(r : i32, t : i32, p : i32) -> f32 { return imagePatch(r, t); }
-      fn loadB(t : i32, c : i32, p : i32) -> f32 { return W[t * uniforms.outC + c]; }`,
+      alias OuterA = Pixel;
+      alias DepthA = Tap;
+      fn outerA(r : i32, p : i32) -> Pixel { return pixelOf(r); }
+      fn depthA(t : i32, p : i32) -> Tap { return tapOf(t); }
+      fn loadA(px : Pixel, tap : Tap) -> f32 { return imagePatch(px, tap); }
+      ${rowMajorB('W', 'uniforms.outC')}`,
     phases: 1,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
@@ -100,24 +118,25 @@ export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs)
         return ph.taps.x * ph.taps.y * uniforms.outC;
       }
       // The phase's row r is input pixel (b, first.x + s.x · j, first.y + s.y · i).
-      fn pixel(r : i32, ph : InputGradPhase) -> vec3<i32> {
+      fn outerA(r : i32, p : i32) -> vec3<i32> {
+        let ph = inputGradPhase(p);
         let i = r % ph.count.y;
         let bj = r / ph.count.y;
         return vec3<i32>(bj / ph.count.x, ph.first.x + uniforms.stride.x * (bj % ph.count.x), ph.first.y + uniforms.stride.y * i);
       }
+      fn outputRow(r : i32, p : i32) -> i32 {
+        let px = outerA(r, p);
+        return (px.x * uniforms.inH + px.y) * uniforms.inW + px.z;
+      }
       // The phase's depth index t is output channel co at tap (q.x + s.x · a, q.y + s.y · b).
-      fn tap(t : i32, ph : InputGradPhase) -> vec3<i32> {
+      fn depthA(t : i32, p : i32) -> vec3<i32> {
+        let ph = inputGradPhase(p);
         let ab = t / uniforms.outC;
         return vec3<i32>(ph.q.x + uniforms.stride.x * (ab / ph.taps.y), ph.q.y + uniforms.stride.y * (ab % ph.taps.y), t % uniforms.outC);
       }
-      fn outputRow(r : i32, p : i32) -> i32 {
-        let px = pixel(r, inputGradPhase(p));
-        return (px.x * uniforms.inH + px.y) * uniforms.inW + px.z;
-      }
-      fn loadA(r : i32, t : i32, p : i32) -> f32 {
-        let ph = inputGradPhase(p);
-        let px = pixel(r, ph);
-        let k = tap(t, ph);
+      alias OuterA = vec3<i32>;
+      alias DepthA = vec3<i32>;
+      fn loadA(px : vec3<i32>, k : vec3<i32>) -> f32 {
         // Multiples of the stride by construction; negative or past the edge, no output pixel.
         let yNum = px.y + uniforms.pad.x - k.x;
         let xNum = px.z + uniforms.pad.y - k.y;
@@ -126,10 +145,15 @@ export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs)
         if (yNum < 0 || xNum < 0 || oy >= uniforms.outH || ox >= uniforms.outW) { return 0.0; }
         return dy[((px.x * uniforms.outH + oy) * uniforms.outW + ox) * uniforms.outC + k.z];
       }
-      fn loadB(t : i32, c : i32, p : i32) -> f32 {
-        let k = tap(t, inputGradPhase(p));
-        return W[((k.x * uniforms.kernelSize.y + k.y) * uniforms.inC + c) * uniforms.outC + k.z];
-      }`,
+      // W[kh, kw, ci, co] at the depth index's tap and channel (the row's start) and input channel c (the offset).
+      alias OuterB = i32;
+      alias DepthB = i32;
+      fn outerB(c : i32, p : i32) -> i32 { return c * uniforms.outC; }
+      fn depthB(t : i32, p : i32) -> i32 {
+        let k = depthA(t, p);
+        return (k.x * uniforms.kernelSize.y + k.y) * uniforms.inC * uniforms.outC + k.z;
+      }
+      fn loadB(c : i32, d : i32) -> f32 { return W[d + c]; }`,
     phases: info.strideHeight * info.strideWidth,
     uniforms: GEOMETRY,
     uniformData: geometry(info),
@@ -158,9 +182,14 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
   const info = convInfo(x.shape, filterShape, attrs);
   const operands: GemmOperands = {
     variableNames: ['x', 'dy'],
+    // The rows of A are filter rows, its depth the output pixels.
     loaders: `${PATCH}${UNPHASED}
-      fn loadA(r : i32, t : i32, p : i32) -> f32 { return imagePatch(t, r); }
-      fn loadB(t : i32, c : i32, p : i32) -> f32 { return dy[t * uniforms.outC + c]; }`,
+      alias OuterA = Tap;
+      alias DepthA = Pixel;
+      fn outerA(r : i32, p : i32) -> Tap { return tapOf(r); }
+      fn depthA(t : i32, p : i32) -> Pixel { return pixelOf(t); }
+      fn loadA(tap : Tap, px : Pixel) -> f32 { return imagePatch(px, tap); }
+      ${rowMajorB('dy', 'uniforms.outC')}`,
     phases: 1,
     uniforms: GEOMETRY,
     uniformData: geometry(info),

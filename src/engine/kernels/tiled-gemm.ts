@@ -45,13 +45,15 @@ export interface GemmOperands {
   /** Names of the bound tensors, as the WGSL below reads them. */
   variableNames: string[];
   /**
-   * WGSL defining, for row r and depth index t of phase p (`UNPHASED` gives
-   * the last three for a single phase):
-   *   fn loadA(r : i32, t : i32, p : i32) -> f32 and fn loadB(t : i32, c : i32, p : i32) -> f32,
-   *     called only in bounds;
+   * WGSL defining how the tiles are gathered, for phase p:
+   *   types OuterA, DepthA, OuterB, DepthB (structs or aliases) and
+   *   fn outerA(r : i32, p : i32) -> OuterA, fn depthA(t : i32, p : i32) -> DepthA: row r and depth index t of A,
+   *     decoded (each is decoded once and reused, see copyIntoTile);
+   *   fn loadA(row : OuterA, d : DepthA) -> f32, called only in bounds;
+   *   the same for B with its column c: outerB(c, p), depthB(t, p), loadB(col : OuterB, d : DepthB);
    *   fn phaseRows(p : i32) -> i32 and fn phaseDepth(p : i32) -> i32, the phase's row count and depth;
-   *   fn outputRow(r : i32, p : i32) -> i32, the row of C that the phase's row r is.
-   * They may read the uniforms named in `uniforms`.
+   *   fn outputRow(r : i32, p : i32) -> i32, the row of C that the phase's row r is
+   * (`UNPHASED` gives the last three for a single phase). They may read the uniforms named in `uniforms`.
    */
   loaders: string;
   /** How many phases; 1 for a plain GEMM. */
@@ -102,15 +104,8 @@ class TiledGemmProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    // Element e of a shared tile: its (t, r) or (t, c) coordinates, the contiguous one varying fastest across threads.
-    const aIndex =
-      this.operands.aContiguous === 't'
-        ? `let tt = e % ${DEPTH_STEP}; let rr = e / ${DEPTH_STEP};`
-        : `let rr = e % ${TILE}; let tt = e / ${TILE};`;
-    const bIndex =
-      this.operands.bContiguous === 'c'
-        ? `let cc = e % ${TILE}; let tt = e / ${TILE};`
-        : `let tt = e % ${DEPTH_STEP}; let cc = e / ${DEPTH_STEP};`;
+    const a = copyIntoTile('A', this.operands.aContiguous === 't', 'r0', 'rows');
+    const b = copyIntoTile('B', this.operands.bContiguous === 't', 'c0', 'uniforms.cols');
     return `
       var<workgroup> tileA : array<f32, ${DEPTH_STEP * TILE}>;
       var<workgroup> tileB : array<f32, ${DEPTH_STEP * TILE}>;
@@ -128,29 +123,14 @@ class TiledGemmProgram implements WebGPUProgram {
         let rows = phaseRows(phase);
         let tFirst = split * uniforms.stepsPerSplit * ${DEPTH_STEP};
         let tEnd = min(tFirst + uniforms.stepsPerSplit * ${DEPTH_STEP}, phaseDepth(phase));
+        ${a.setup}
+        ${b.setup}
         var acc : array<vec4<f32>, ${PER_THREAD}>;
         // The loop count is a uniform, so every barrier is reached by the whole workgroup.
         for (var s = 0; s < uniforms.stepsPerSplit; s++) {
           let t0 = tFirst + s * ${DEPTH_STEP};
-          for (var i = 0; i < ${LOADS}; i++) {
-            let e = i * ${THREADS * THREADS} + thread;
-            {
-              ${aIndex}
-              let r = r0 + rr;
-              let t = t0 + tt;
-              var v = 0.0;
-              if (r < rows && t < tEnd) { v = loadA(r, t, phase); }
-              tileA[tt * ${TILE} + rr] = v;
-            }
-            {
-              ${bIndex}
-              let c = c0 + cc;
-              let t = t0 + tt;
-              var v = 0.0;
-              if (c < uniforms.cols && t < tEnd) { v = loadB(t, c, phase); }
-              tileB[tt * ${TILE} + cc] = v;
-            }
-          }
+          ${a.step}
+          ${b.step}
           workgroupBarrier();
           for (var tt = 0; tt < ${DEPTH_STEP}; tt++) {
             let bRow = tt * ${TILE} + lx * ${PER_THREAD};
@@ -173,6 +153,61 @@ class TiledGemmProgram implements WebGPUProgram {
         }
       }`;
   }
+}
+
+/**
+ * WGSL that copies this thread's share of one operand's tile (X is A, whose
+ * outer index is the row, or B, the column) into workgroup memory. Element
+ * e = i · 64 + thread of the tile: when the depth index is the contiguous one
+ * it is e mod 16, the same for all 8 of the thread's elements at every step,
+ * and the outer index takes 8 values, the same at every step; otherwise the
+ * outer index is e mod 32, one value, and the depth index takes 8 per step.
+ * Either way what does not change is decoded once (outerX before the loop,
+ * depthX once a step), not once an element: the index arithmetic (integer
+ * divisions) would otherwise cost more than the load.
+ */
+function copyIntoTile(x: 'A' | 'B', depthContiguous: boolean, base: string, bound: string): { setup: string; step: string } {
+  const tile = `tile${x}`;
+  const threads = THREADS * THREADS;
+  if (depthContiguous) {
+    const across = threads / DEPTH_STEP;
+    return {
+      setup: `
+        let depthOf${x} = thread % ${DEPTH_STEP};
+        var outer${x}s : array<Outer${x}, ${LOADS}>;
+        var outer${x}Ok : array<bool, ${LOADS}>;
+        for (var i = 0; i < ${LOADS}; i++) {
+          let o = ${base} + i * ${across} + thread / ${DEPTH_STEP};
+          outer${x}Ok[i] = o < ${bound};
+          outer${x}s[i] = outer${x}(o, phase);
+        }`,
+      step: `{
+          let t = t0 + depthOf${x};
+          let d = depth${x}(t, phase);
+          for (var i = 0; i < ${LOADS}; i++) {
+            var v = 0.0;
+            if (outer${x}Ok[i] && t < tEnd) { v = load${x}(outer${x}s[i], d); }
+            ${tile}[depthOf${x} * ${TILE} + i * ${across} + thread / ${DEPTH_STEP}] = v;
+          }
+        }`,
+    };
+  }
+  const across = threads / TILE;
+  return {
+    setup: `
+        let outerOf${x} = thread % ${TILE};
+        let outer${x}Ok = ${base} + outerOf${x} < ${bound};
+        let outer${x}One = outer${x}(${base} + outerOf${x}, phase);`,
+    step: `{
+          for (var i = 0; i < ${LOADS}; i++) {
+            let tt = i * ${across} + thread / ${TILE};
+            let t = t0 + tt;
+            var v = 0.0;
+            if (outer${x}Ok && t < tEnd) { v = load${x}(outer${x}One, depth${x}(t, phase)); }
+            ${tile}[tt * ${TILE} + outerOf${x}] = v;
+          }
+        }`,
+  };
 }
 
 /**
