@@ -18,6 +18,11 @@ import { tiledGemm, UNPHASED, type GemmOperands } from './tiled-gemm';
 
 const GEOMETRY = 'pad : vec2<i32>, stride : vec2<i32>, kernelSize : vec2<i32>, inC : i32, outC : i32, inH : i32, inW : i32, outH : i32, outW : i32,';
 
+/** A convolution's GEMM operands: the loaders read its geometry from the uniforms. */
+function convOperands(info: tf.backend_util.Conv2DInfo, operands: Omit<GemmOperands, 'uniforms' | 'uniformData'>): GemmOperands {
+  return { ...operands, uniforms: GEOMETRY, uniformData: geometry(info) };
+}
+
 function geometry(info: tf.backend_util.Conv2DInfo): Uniform[] {
   return [
     { type: 'int32', data: [info.padInfo.top, info.padInfo.left] },
@@ -66,7 +71,7 @@ const rowMajorB = (name: string, stride: string) => `
 export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const info = convInfo(x.shape, filter.shape, attrs);
-  const operands: GemmOperands = {
+  const operands = convOperands(info, {
     variableNames: ['x', 'W'],
     loaders: `${PATCH}${UNPHASED}
       alias OuterA = Pixel;
@@ -76,12 +81,10 @@ export function conv2dTiled({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
       fn loadA(px : Pixel, tap : Tap) -> f32 { return imagePatch(px, tap); }
       ${rowMajorB('W', 'uniforms.outC')}`,
     phases: 1,
-    uniforms: GEOMETRY,
-    uniformData: geometry(info),
     aContiguous: 't',
     bContiguous: 'c',
     key: 'conv2d',
-  };
+  });
   const rows = info.batchSize * info.outHeight * info.outWidth;
   return tiledGemm(backend, [x, filter], operands, { outRows: rows, rows, cols: info.outChannels, depth: info.filterHeight * info.filterWidth * info.inChannels }, info.outShape);
 }
@@ -106,7 +109,7 @@ export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs)
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { inputShape } = attrs as { inputShape: number[] };
   const info = convInfo(inputShape, filter.shape, attrs);
-  const operands: GemmOperands = {
+  const operands = convOperands(info, {
     variableNames: ['dy', 'W'],
     loaders: `${INPUT_GRAD_PHASE}
       fn phaseRows(p : i32) -> i32 {
@@ -155,12 +158,10 @@ export function conv2dBackpropInputTiled({ inputs, backend, attrs }: KernelArgs)
       }
       fn loadB(c : i32, d : i32) -> f32 { return W[d + c]; }`,
     phases: info.strideHeight * info.strideWidth,
-    uniforms: GEOMETRY,
-    uniformData: geometry(info),
     aContiguous: 't',
     bContiguous: 't',
     key: 'conv2dInputGrad',
-  };
+  });
   const { strideHeight: sy, strideWidth: sx } = info;
   return tiledGemm(
     backend,
@@ -180,7 +181,7 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { filterShape } = attrs as { filterShape: number[] };
   const info = convInfo(x.shape, filterShape, attrs);
-  const operands: GemmOperands = {
+  const operands = convOperands(info, {
     variableNames: ['x', 'dy'],
     // The rows of A are filter rows, its depth the output pixels.
     loaders: `${PATCH}${UNPHASED}
@@ -191,12 +192,10 @@ export function conv2dBackpropFilterTiled({ inputs, backend, attrs }: KernelArgs
       fn loadA(tap : Tap, px : Pixel) -> f32 { return imagePatch(px, tap); }
       ${rowMajorB('dy', 'uniforms.outC')}`,
     phases: 1,
-    uniforms: GEOMETRY,
-    uniformData: geometry(info),
     aContiguous: 'r',
     bContiguous: 'c',
     key: 'conv2dFilterGrad',
-  };
+  });
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   return tiledGemm(backend, [x, dy], operands, { outRows: rows, rows, cols: info.outChannels, depth: info.batchSize * info.outHeight * info.outWidth }, filterShape);
 }
