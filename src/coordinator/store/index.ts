@@ -4,8 +4,9 @@
  * PostgreSQL (docs/coordinator.md) touches one module. Statements are
  * prepared once with named parameters; no SQL is ever built from request data.
  *
- * SQLite runs in WAL mode with synchronous=NORMAL. A request runs in one
- * `atomic` transaction (`BEGIN IMMEDIATE`: better-sqlite3 is synchronous, so
+ * SQLite runs in WAL mode with synchronous=NORMAL. A request that writes runs
+ * in one `atomic` transaction (a heartbeat writes nothing itself: see
+ * Leases.heartbeat) (`BEGIN IMMEDIATE`: better-sqlite3 is synchronous, so
  * it cannot interleave with another request in this process, and IMMEDIATE
  * serialises writers across processes too). A commit has written its pages
  * to the WAL before it returns, so a killed process loses nothing. Against
@@ -47,6 +48,8 @@ export class Store {
   private durableUpTo = 0;
   /** The fsync under way. */
   private syncing: Promise<void> | null = null;
+  /** Writes the heartbeats the leases hold when no other transaction has for a moment. */
+  private readonly heartbeatWriter: NodeJS.Timeout;
 
   constructor(private readonly path: string) {
     this.db = new Database(path);
@@ -60,6 +63,9 @@ export class Store {
     this.credentials = new Credentials(this.db);
     this.leases = new Leases(this.db);
     this.results = new Results(this.db, this.leases, this.credentials, (id) => this.studies.get(id));
+    this.heartbeatWriter = setInterval(() => {
+      if (this.leases.holdsHeartbeats) this.atomic(() => undefined);
+    }, 250).unref();
     this.sql = {
       getSetting: this.db.prepare<{ key: string }, { value: string }>('SELECT value FROM settings WHERE key = @key'),
       setSetting: this.db.prepare<{ key: string; value: string }>(
@@ -83,6 +89,7 @@ export class Store {
     let refusal: HttpError | null = null;
     const result = this.db
       .transaction(() => {
+        this.leases.writeHeldHeartbeats();
         try {
           return work();
         } catch (error) {
@@ -124,6 +131,8 @@ export class Store {
   }
 
   close(): void {
+    clearInterval(this.heartbeatWriter);
+    if (this.leases.holdsHeartbeats) this.atomic(() => undefined);
     void this.wal?.then((file) => file.close()).catch(() => undefined);
     this.db.close();
   }
