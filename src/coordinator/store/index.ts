@@ -5,11 +5,12 @@
  * prepared once with named parameters; no SQL is ever built from request data.
  *
  * SQLite runs in WAL mode with synchronous=NORMAL. A request that writes runs
- * in one `atomic` transaction (a heartbeat writes nothing itself: see
- * Leases.heartbeat) (`BEGIN IMMEDIATE`: better-sqlite3 is synchronous, so
- * it cannot interleave with another request in this process, and IMMEDIATE
- * serialises writers across processes too). A commit has written its pages
- * to the WAL before it returns, so a killed process loses nothing. Against
+ * in one `atomic` transaction (`BEGIN IMMEDIATE`: better-sqlite3 is
+ * synchronous, so it cannot interleave with another request in this process,
+ * and IMMEDIATE serialises writers across processes too). A commit has
+ * written its pages to the WAL before it returns, so a killed process loses
+ * no commit; it loses the heartbeats held for the next one (at most 250 ms of
+ * them: Leases.heartbeat), which cost a volunteer nothing. Against
  * a lost machine, what must not be lost once acknowledged (uploads, studies,
  * revocations) waits for `synced()`: an fsync of the WAL on libuv's thread
  * pool, shared by every commit made before it started (a group commit), so
