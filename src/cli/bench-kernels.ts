@@ -1,6 +1,6 @@
 /**
- * npx tsx src/cli/bench-kernels.ts [--runtime browser|node] [--dawn-backend vulkan|opengles] [--model resnet20@32x32]
- *                                  [--kernels Conv2D,...] [--reps 3] [--hardware-gpu]
+ * npm run bench:kernels -- [--runtime browser|node] [--dawn-backend vulkan|opengles] [--model resnet20@32x32]
+ *                           [--kernels Conv2D,...] [--reps 3] [--hardware-gpu]
  *
  * Every convolution case of one model's training step (the shapes the
  * autotuner times, src/engine/kernels/cases.ts) with tfjs's stock kernel, the
@@ -25,6 +25,12 @@ import { parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/opt
 import { UsageError, usage } from './usage';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const USAGE = `npm run bench:kernels -- [--runtime browser|node] [--dawn-backend vulkan|opengles] [--model resnet20@32x32]
+                            [--kernels Conv2D,...] [--reps 3] [--hardware-gpu]
+
+Times every convolution case of the model's training step with tfjs's stock kernel, the register-tiled custom kernel
+and the workgroup-memory tiled one, and says which the autotuner would keep; writes bench/kernels-<runtime>-<date>.json.`;
 
 interface Measured {
   adapter: string;
@@ -86,12 +92,17 @@ async function main(): Promise<void> {
         kernels: { type: 'string', default: TILED_KERNELS.join(',') },
         reps: { type: 'string', default: '3' },
         'hardware-gpu': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const runtime = usage(() => parseRuntime(values.runtime));
   const dawnBackend = usage(() => parseDawnBackend(values['dawn-backend']));
   const model = usage(() => parseModel(values.model));
