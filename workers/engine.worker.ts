@@ -94,7 +94,7 @@ const engine: EngineApi = {
     try {
       const startedAt = new Date();
       const dataset = await loadDataset(config.dataset, (progress) => onEvent({ kind: 'dataset-progress', ...progress }));
-      checkAgainstDataset(config, dataset.train.count);
+      checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
       onEvent({ kind: 'dataset', trainCount: dataset.train.count, ...(await datasetIdentity(dataset)) });
       const hash = await configHash(config);
       const durable = request.checkpointEverySteps ? await durableRun(hash, request.seed, request.checkpointEverySteps) : undefined;
@@ -132,7 +132,7 @@ const engine: EngineApi = {
     const config = parseRunConfig(input);
     backend ??= await selectBackend();
     const dataset = await loadDataset(config.dataset);
-    checkAgainstDataset(config, dataset.train.count);
+    checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
     const timing = await measureSteps(config, dataset, seed);
     return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
   },

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { datasetIdentity, type Dataset } from '../data/dataset';
 import { FASHION_MNIST_MANIFEST_PATH } from '../data/fashion-mnist';
+import { sliceDataset, sliceOf } from '../data/slice';
 import { generateSynthetic } from '../data/synthetic';
 import { generateTeaching } from '../data/teaching';
 import { assembleDataset, parseManifestText, shardUrl, verifyShard, type Manifest } from '../formats/shards';
@@ -47,7 +48,10 @@ export interface PublishedDataset {
  * built app and its datasets) or, for the built-in set, from this checkout.
  */
 export async function describeStudyDataset(config: DatasetConfig, coordinator: string): Promise<PublishedDataset> {
-  const { dataset, manifestUrl } = await loadDataset(config, coordinator);
+  const { dataset: whole, manifestUrl } = await loadDataset(config, coordinator);
+  // Volunteers' engines cut the same slice from the same shards.
+  const slice = sliceOf(config);
+  const dataset = slice ? await sliceDataset(whole, slice) : whole;
   const identity = await datasetIdentity(dataset);
   const classTestCounts = dataset.classNames.map(() => 0);
   for (const label of dataset.test.labels) classTestCounts[label]!++;
