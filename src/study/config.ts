@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_SIDE, FASHION_MNIST_TEST_PER_CLASS, FASHION_MNIST_TRAIN_PER_CLASS } from '../data/fashion-mnist';
-import { TEACHING_CLASSES } from '../data/teaching';
+import { TEACHING_CLASSES, TEACHING_MIN_SIZE } from '../data/teaching';
 import { canonicalJson, sha256Hex } from '../util/hash';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet20', 'resnet32', 'resnet56'] as const;
@@ -84,7 +84,7 @@ export const syntheticDatasetSchema = z
 export const teachingDatasetSchema = z
   .strictObject({
     kind: z.literal('teaching'),
-    size: z.number().int().min(16).max(256).default(32),
+    size: z.number().int().min(TEACHING_MIN_SIZE).max(256).default(32),
     trainPerClass: positiveInt,
     testPerClass: positiveInt,
     seed: z.number().int().nonnegative().default(0),
