@@ -1,8 +1,20 @@
 /**
- * Crop sampling for a training batch. The GPU engine applies the result with
- * `tf.image.cropAndResize(images, boxes, boxInd, [H, W], 'bilinear', 0)`, so
- * every augmentation becomes one box per image: random-resized crops, padded
- * translations (the padding is the extrapolation value 0) and flips alike.
+ * Crops and flips for a training batch, as torchvision computes them.
+ *
+ * The windows are drawn here (`sampleResizedCrop` is RandomResizedCrop's
+ * get_params, `sampleTranslation` RandomCrop's offset after zero padding);
+ * each window then becomes a resampling plan: for every output row and every
+ * output column, two source taps and their weights, so that
+ *
+ *   out[i][j] = Σ_a Σ_b rowWeight_a[i] · colWeight_b[j] · image[rowIndex_a[i]][colIndex_b[j]]
+ *
+ * A resized crop's taps are torchvision's `resized_crop` (bilinear, half-pixel
+ * centres, edge clamping, antialias off: a window is never larger than the
+ * image), a translation's are whole-pixel shifts reading zeros outside the
+ * image (the padding), and a flip reverses the column taps, which is the
+ * horizontal flip of the result. The engine applies a plan with gathers
+ * (src/engine/resample.ts), so the same plan gives the same pixels on every
+ * backend.
  *
  * Pure logic: no tfjs, no DOM.
  */
@@ -83,57 +95,143 @@ export function sampleTranslation(rng: Rng, padding: number): { dy: number; dx: 
 }
 
 /**
- * One normalized box [y1, x1, y2, x2] per image, as `cropAndResize` reads
- * them: coordinate c is pixel c·(side − 1), first and last samples on the
- * window's first and last pixels. Boxes may reach outside [0, 1]; those
- * samples read the extrapolation value, which is the zero padding.
- *
- * Draw order, image by image: the crop's draws (see `sampleResizedCrop`,
- * `sampleTranslation`; none for no crop), then, when flipping is on, one
- * float for the flip. The same seed therefore gives the same boxes.
+ * How one output axis reads its source axis: output coordinate i is
+ * weight0[i] · source[index0[i]] + weight1[i] · source[index1[i]].
  */
-/** In pixels: moves no sample by more than 1/5000 of a pixel, far above float32 rounding at 1,000 px. */
-const EDGE_INSET = 2e-4;
-
-export function cropBoxes(
-  rng: Rng,
-  augmentation: AugmentationConfig,
-  batchSize: number,
-  imageHeight: number,
-  imageWidth: number,
-): Float32Array {
-  // A 1-pixel side has a single coordinate: cropAndResize reads pixel 0 whatever the box says.
-  const toY = (pixel: number) => (imageHeight > 1 ? pixel / (imageHeight - 1) : 0);
-  const toX = (pixel: number) => (imageWidth > 1 ? pixel / (imageWidth - 1) : 0);
-  const { crop } = augmentation;
-  const boxes = new Float32Array(4 * batchSize);
-  for (let i = 0; i < batchSize; i++) {
-    let y1 = 0;
-    let x1 = 0;
-    let y2 = 1;
-    let x2 = 1;
-    if (crop.kind !== 'none') {
-      const window =
-        crop.kind === 'resized'
-          ? sampleResizedCrop(rng, imageHeight, imageWidth, [crop.scale, 1], crop.ratio)
-          : translatedWindow(sampleTranslation(rng, crop.padding), imageHeight, imageWidth);
-      // Inset by a hair: cropAndResize fills any sample outside [0, H-1] with
-      // zeros, and float32 rounding would otherwise push a window's edge
-      // samples (at exactly 0 or H-1) outside, blacking out an edge row.
-      const insetY = window.height > 1 ? EDGE_INSET : 0;
-      const insetX = window.width > 1 ? EDGE_INSET : 0;
-      y1 = toY(window.top + insetY);
-      x1 = toX(window.left + insetX);
-      y2 = toY(window.top + window.height - 1 - insetY);
-      x2 = toX(window.left + window.width - 1 - insetX);
-    }
-    // cropAndResize mirrors a box whose x1 > x2.
-    if (augmentation.flip && rng.float() < 0.5) [x1, x2] = [x2, x1];
-    boxes.set([y1, x1, y2, x2], 4 * i);
-  }
-  return boxes;
+export interface AxisTaps {
+  index0: Int32Array;
+  index1: Int32Array;
+  weight0: Float32Array;
+  weight1: Float32Array;
 }
 
-function translatedWindow(offset: { dy: number; dx: number }, imageHeight: number, imageWidth: number): CropWindow {
-  return { top: offset.dy, left: offset.dx, height: imageHeight, width: imageWidth };
+/**
+ * torchvision's bilinear resize of the window [start, start + length) of an
+ * axis to `size` samples (`interpolate(..., align_corners=False)`, antialias
+ * off): output i sits at source position (i + ½) · length / size − ½ of the
+ * window, clamped to 0 below; it blends the two window pixels around it, the
+ * last one with itself. So `scale` means what it means in torchvision: the
+ * window's area is the share of the image that the crop shows.
+ */
+export function resizeTaps(start: number, length: number, size: number): AxisTaps {
+  const taps = emptyTaps(size);
+  const scale = length / size;
+  for (let i = 0; i < size; i++) {
+    const position = Math.max((i + 0.5) * scale - 0.5, 0);
+    const below = Math.floor(position);
+    const above = below < length - 1 ? below + 1 : below;
+    const fraction = position - below;
+    taps.index0[i] = start + below;
+    taps.index1[i] = start + above;
+    taps.weight0[i] = 1 - fraction;
+    taps.weight1[i] = fraction;
+  }
+  return taps;
+}
+
+/** Output i reads source i + offset, and zero where that is outside [0, size): pad-and-crop, or no crop at offset 0. */
+export function shiftTaps(offset: number, size: number): AxisTaps {
+  const taps = emptyTaps(size);
+  for (let i = 0; i < size; i++) {
+    const source = i + offset;
+    const inside = source >= 0 && source < size;
+    taps.index0[i] = taps.index1[i] = inside ? source : 0;
+    taps.weight0[i] = inside ? 1 : 0;
+  }
+  return taps;
+}
+
+/** The same taps in reverse order: the horizontal flip of what they produce. */
+export function reversedTaps(taps: AxisTaps): AxisTaps {
+  return {
+    index0: taps.index0.slice().reverse(),
+    index1: taps.index1.slice().reverse(),
+    weight0: taps.weight0.slice().reverse(),
+    weight1: taps.weight1.slice().reverse(),
+  };
+}
+
+function emptyTaps(size: number): AxisTaps {
+  return { index0: new Int32Array(size), index1: new Int32Array(size), weight0: new Float32Array(size), weight1: new Float32Array(size) };
+}
+
+/** What one image's augmentation resolves to: its row taps and column taps, each the image's size. */
+export interface ImageResampling {
+  rows: AxisTaps;
+  cols: AxisTaps;
+}
+
+/** torchvision's `resized_crop` of `window` back to the image size, then `hflip` when `flip`. */
+export function resizedCropResampling(window: CropWindow, imageHeight: number, imageWidth: number, flip: boolean): ImageResampling {
+  const cols = resizeTaps(window.left, window.width, imageWidth);
+  return { rows: resizeTaps(window.top, window.height, imageHeight), cols: flip ? reversedTaps(cols) : cols };
+}
+
+/** The image shifted by (dy, dx) with zeros around it (pad-and-crop), then flipped when `flip`. */
+export function translationResampling(offset: { dy: number; dx: number }, imageHeight: number, imageWidth: number, flip: boolean): ImageResampling {
+  const cols = shiftTaps(offset.dx, imageWidth);
+  return { rows: shiftTaps(offset.dy, imageHeight), cols: flip ? reversedTaps(cols) : cols };
+}
+
+/** No crop: the image itself, or its mirror image. */
+export function identityResampling(imageHeight: number, imageWidth: number, flip: boolean): ImageResampling {
+  return translationResampling({ dy: 0, dx: 0 }, imageHeight, imageWidth, flip);
+}
+
+/**
+ * One image's augmentation drawn from `rng`: the crop's draws (see
+ * `sampleResizedCrop`, `sampleTranslation`; none for no crop), then, when
+ * flipping is on, one float for the flip.
+ */
+export function drawImageResampling(rng: Rng, augmentation: AugmentationConfig, imageHeight: number, imageWidth: number): ImageResampling {
+  const { crop } = augmentation;
+  // Called after the crop's own draws: the flip is always the image's last draw.
+  const flipped = () => augmentation.flip && rng.float() < 0.5;
+  switch (crop.kind) {
+    case 'none':
+      return identityResampling(imageHeight, imageWidth, flipped());
+    case 'resized': {
+      const window = sampleResizedCrop(rng, imageHeight, imageWidth, [crop.scale, 1], crop.ratio);
+      return resizedCropResampling(window, imageHeight, imageWidth, flipped());
+    }
+    case 'translate': {
+      const offset = sampleTranslation(rng, crop.padding);
+      return translationResampling(offset, imageHeight, imageWidth, flipped());
+    }
+  }
+}
+
+/** A whole batch's plan: image n's row taps at [n·H, (n+1)·H) of `rows`, its column taps at [n·W, (n+1)·W) of `cols`. */
+export interface BatchResampling {
+  batchSize: number;
+  height: number;
+  width: number;
+  rows: AxisTaps;
+  cols: AxisTaps;
+}
+
+export function batchResampling(images: readonly ImageResampling[], height: number, width: number): BatchResampling {
+  const concat = (axis: 'rows' | 'cols', size: number): AxisTaps => {
+    const out = emptyTaps(images.length * size);
+    images.forEach((image, n) => {
+      const taps = image[axis];
+      if (taps.index0.length !== size) throw new Error(`image ${n} has ${taps.index0.length} ${axis}, the batch ${size}`);
+      out.index0.set(taps.index0, n * size);
+      out.index1.set(taps.index1, n * size);
+      out.weight0.set(taps.weight0, n * size);
+      out.weight1.set(taps.weight1, n * size);
+    });
+    return out;
+  };
+  return { batchSize: images.length, height, width, rows: concat('rows', height), cols: concat('cols', width) };
+}
+
+/**
+ * A batch's crops and flips drawn from the run's generator, image by image
+ * (see `drawImageResampling` for the draw order): the same seed gives the
+ * same windows and flips.
+ */
+export function cropResampling(rng: Rng, augmentation: AugmentationConfig, batchSize: number, imageHeight: number, imageWidth: number): BatchResampling {
+  const images = Array.from({ length: batchSize }, () => drawImageResampling(rng, augmentation, imageHeight, imageWidth));
+  return batchResampling(images, imageHeight, imageWidth);
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import { generateSynthetic } from '../data/synthetic';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
@@ -138,7 +138,7 @@ async function pipeline(c: ModelCase, batches = 8): Promise<Measured<PipelineTim
   const rng = Rng.fromSeed(0, 'augment');
   const batch = (i: number) => {
     const indices = Array.from({ length: c.batch }, (_, k) => (i * c.batch + k) % dataset.train.count);
-    return loader.batch(dataset.train, indices, cropBoxes(rng, config.augmentation, c.batch, c.size, c.size));
+    return loader.batch(dataset.train, indices, cropResampling(rng, config.augmentation, c.batch, c.size, c.size));
   };
   try {
     const seconds = await timeBatches(batch, batches, 1);

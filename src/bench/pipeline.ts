@@ -4,7 +4,7 @@
  * Driven by `npm run bench:pipeline`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import { loadDataset } from '../data/load';
 import { selectBackend, type BackendName } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
@@ -45,8 +45,8 @@ async function measure(c: PipelineCase, backendName: BackendName): Promise<Pipel
   const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
   const batch = (i: number) => {
     const start = (i * c.batchSize) % (dataset.train.count - c.batchSize);
-    const boxes = augmenting ? cropBoxes(rng, augmentation, c.batchSize, h, w) : null;
-    return loader.batch(dataset.train, order.subarray(start, start + c.batchSize), boxes);
+    const plan = augmenting ? cropResampling(rng, augmentation, c.batchSize, h, w) : null;
+    return loader.batch(dataset.train, order.subarray(start, start + c.batchSize), plan);
   };
   const seconds = await timeBatches(batch, c.batches, 3);
   loader.dispose();

@@ -35,6 +35,9 @@ export async function selectBackend(requested: BackendName = 'webgpu'): Promise<
     if (reason === null) {
       // The faster custom kernels (src/engine/kernels) replace stock ones in tfjs's registry.
       if (backend === 'webgpu') installKernels();
+      // tfjs-webgl's packed binary ops leave the parameters after an SGD update in textures that the next step's
+      // BatchNorm backward reads wrongly (γ/β gradients 31% off from the second step; `npm run reference` on WebGL).
+      if (backend === 'webgl') tf.env().set('WEBGL_PACK_BINARY_OPERATIONS', false);
       return {
         backend,
         requested,

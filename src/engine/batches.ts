@@ -1,11 +1,14 @@
 /**
  * From uint8 pixels in memory to normalised, augmented batches on the GPU.
- * The crop (and flip) of a whole batch is one cropAndResize call with boxes
- * drawn on the CPU from the run's generator; normalisation follows, as in
- * torchvision where ToTensor/Normalize come after the crop.
+ * The crops (and flips) of a whole batch are one resampling plan drawn on the
+ * CPU from the run's generator (src/augment/crop.ts) and applied on the GPU
+ * (./resample.ts); normalisation follows, as in torchvision where
+ * ToTensor/Normalize come after the crop.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BatchResampling } from '../augment/crop';
 import { channelStatistics, type Dataset, type Split } from '../data/dataset';
+import { resample } from './resample';
 
 export interface Batch {
   x: tf.Tensor4D;
@@ -15,7 +18,6 @@ export interface Batch {
 export class BatchLoader {
   private readonly pixels: Float32Array;
   private readonly labels: Int32Array;
-  private readonly boxIndices: tf.Tensor1D;
   private readonly mean: tf.Tensor1D;
   private readonly std: tf.Tensor1D;
   private readonly imageSize: number;
@@ -30,18 +32,17 @@ export class BatchLoader {
     this.pixels = new Float32Array(batchSize * this.imageSize);
     this.labels = new Int32Array(batchSize);
     const { mean, std } = channelStatistics(dataset);
-    this.boxIndices = tf.keep(tf.range(0, batchSize, 1, 'int32'));
     this.mean = tf.keep(tf.tensor1d(mean.map((m) => m * 255)));
     this.std = tf.keep(tf.tensor1d(std.map((s) => s * 255)));
   }
 
   /**
    * A batch of `split`'s images at `indices` (exactly batchSize of them),
-   * cropped to `boxes` ([y1, x1, y2, x2] per image, normalised) when given.
+   * cropped and flipped by `plan` when given.
    */
-  batch(split: Split, indices: ArrayLike<number>, boxes: Float32Array | null): Batch {
+  batch(split: Split, indices: ArrayLike<number>, plan: BatchResampling | null): Batch {
     return tf.tidy(() => ({
-      x: tf.div(tf.sub(this.augmented(split, indices, boxes), this.mean), this.std) as tf.Tensor4D,
+      x: tf.div(tf.sub(this.augmented(split, indices, plan), this.mean), this.std) as tf.Tensor4D,
       labels: tf.tensor1d(this.labels, 'int32'),
     }));
   }
@@ -51,7 +52,7 @@ export class BatchLoader {
    * the workbench can show exactly the crops training draws. Fills
    * `this.labels` for `batch`.
    */
-  augmented(split: Split, indices: ArrayLike<number>, boxes: Float32Array | null): tf.Tensor4D {
+  augmented(split: Split, indices: ArrayLike<number>, plan: BatchResampling | null): tf.Tensor4D {
     if (indices.length !== this.batchSize) throw new Error(`a batch needs ${this.batchSize} indices, got ${indices.length}`);
     const [h, w, c] = this.dataset.shape;
     for (let i = 0; i < this.batchSize; i++) {
@@ -62,13 +63,11 @@ export class BatchLoader {
     }
     return tf.tidy(() => {
       const x = tf.tensor4d(this.pixels, [this.batchSize, h, w, c]);
-      if (!boxes) return x;
-      return tf.image.cropAndResize(x, tf.tensor2d(boxes, [this.batchSize, 4]), this.boxIndices, [h, w], 'bilinear', 0);
+      return plan ? resample(x, plan) : x;
     });
   }
 
   dispose(): void {
-    this.boxIndices.dispose();
     this.mean.dispose();
     this.std.dispose();
   }

@@ -5,7 +5,7 @@
  * reported apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -38,8 +38,8 @@ export async function measureSteps(config: RunConfig, dataset: Dataset, seed: nu
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
-      const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
-      const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes);
+      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
+      const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan);
       const mode = { training: true, bnMomentum: training.bnMomentum };
       const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), training.optimizer.lr);
       tf.dispose([batch.x, batch.labels]);
@@ -76,8 +76,8 @@ export async function cropPreviews(
   const [height, width, channels] = dataset.shape;
   const loader = new BatchLoader(dataset, indices.length);
   try {
-    const boxes = cropBoxes(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
-    const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, boxes)), 0, 255).toInt());
+    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
+    const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, plan)), 0, 255).toInt());
     const pixels = await images.data();
     images.dispose();
     const size = height * width * channels;

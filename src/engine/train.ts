@@ -5,7 +5,7 @@
  * initialisation, the shuffling and every crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropBoxes } from '../augment/crop';
+import { cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -143,8 +143,8 @@ export async function train(
       for (let b = step - epoch * stepsPerEpoch; b < stepsPerEpoch; b++) {
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
-        const boxes = augmenting ? cropBoxes(augmentRng, augmentation, training.batchSize, height, width) : null;
-        const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), boxes);
+        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
+        const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan);
         const mode = { training: true, bnMomentum: training.bnMomentum };
         const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
         tf.dispose([batch.x, batch.labels]);

@@ -153,6 +153,8 @@ export interface Comparison {
  */
 export interface StrengthAxis {
   regularizer: 'crop' | 'weightDecay';
+  /** A crop axis's crop kind, which says what its strength measures. */
+  cropKind?: 'resized' | 'translate';
   /** The other regularizer's value along this axis, e.g. "wd 0" or "no crop". */
   fixed: string;
   points: { label: string; strength: number; configHash: string }[];
@@ -578,7 +580,8 @@ function strengthAxes(groups: GroupRuns[], side: number | null): StrengthAxis[] 
   for (const kind of cropKinds) {
     const members = configs.filter((g) => g.config.augmentation.crop.kind === 'none' || g.config.augmentation.crop.kind === kind);
     for (const [fixed, points] of byFixedValue(members, cropFixed)) {
-      axes.push(axis('crop', fixed, points, (g) => cropStrength(g.config.augmentation.crop, side), (g) => describeCrop(g.config.augmentation.crop)));
+      const crops = axis('crop', fixed, points, (g) => cropStrength(g.config.augmentation.crop, side), (g) => describeCrop(g.config.augmentation.crop));
+      axes.push({ ...crops, cropKind: kind });
     }
   }
   for (const [fixed, points] of byFixedValue(configs, decayFixed)) {

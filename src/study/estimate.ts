@@ -4,7 +4,7 @@
  * The controller times a warm-up step of the designed baseline in the worker
  * (StepEstimate); this module turns it into a study-wide figure. A step's cost
  * depends on the model, the batch size and the input, not on the crop or the
- * weight decay (the crop is one cropAndResize per batch, which the pipeline
+ * weight decay (the crop is one resampling program per batch, which the pipeline
  * benchmark shows is thousands of images a second against tens for a step), so
  * one step of the baseline stands for every run of the grid.
  *

@@ -4,7 +4,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { isActive, Workbench, type WorkbenchState } from '../app/workbench';
+import { Workbench } from '../app/workbench';
+import { isActive, type WorkbenchState } from '../app/state';
 import { INTENT_EVENT, type Intent } from './intents';
 import { pageStyles, panelStyles } from './styles';
 import './backend-status';
@@ -68,57 +69,57 @@ export class App extends LitElement {
     const wb = this.workbench;
     switch (intent.kind) {
       case 'select-preset':
-        return wb.selectPreset(intent.name);
+        return wb.design.selectPreset(intent.name);
       case 'load-spec':
-        return wb.loadSpecFile(intent.fileName, intent.text);
+        return wb.design.loadSpecFile(intent.fileName, intent.text);
       case 'design-study':
-        return wb.designStudy(intent.spec);
+        return wb.design.designStudy(intent.spec);
       case 'measure-step':
-        return void wb.measureStep();
+        return void wb.design.measureStep();
       case 'save-spec':
-        return wb.saveSpec();
+        return wb.design.saveSpec();
       case 'run':
-        return void wb.run();
+        return void wb.runs.run();
       case 'pause':
-        return wb.pause();
+        return wb.runs.pause();
       case 'resume':
-        return wb.resume();
+        return wb.runs.resume();
       case 'cancel':
-        return wb.cancel();
+        return wb.runs.cancel();
       case 'export':
-        return wb.exportResults();
+        return wb.exports.exportResults();
       case 'resume-interrupted':
-        return void wb.resumeInterrupted();
+        return void wb.runs.resumeInterrupted();
       case 'discard-interrupted':
-        return wb.discardInterrupted();
+        return wb.runs.discardInterrupted();
       case 'refresh-datasets':
-        return void wb.refreshDatasets();
+        return void wb.datasets.refreshDatasets();
       case 'keep-persistent':
-        return void wb.keepPersistent();
+        return void wb.datasets.keepPersistent();
       case 'import-archive':
-        return void wb.importArchive(intent.source, intent.labels);
+        return void wb.datasets.importArchive(intent.source, intent.labels);
       case 'import-folder':
-        return void wb.importImageFolder(intent.files, intent.options);
+        return void wb.datasets.importImageFolder(intent.files, intent.options);
       case 'delete-dataset':
-        return void wb.deleteDataset(intent.id);
+        return void wb.datasets.deleteDataset(intent.id);
       case 'use-dataset':
-        return wb.useDataset({ url: intent.url, name: intent.name });
+        return wb.design.useDataset({ url: intent.url, name: intent.name });
       case 'export-csv':
-        return wb.exportCsv();
+        return wb.exports.exportCsv();
       case 'save-chart':
-        return wb.saveChart(intent.fileName, intent.blob);
+        return wb.exports.saveChart(intent.fileName, intent.blob);
       case 'export-model':
-        return void wb.exportModel(intent.runIndex);
+        return void wb.exports.exportModel(intent.runIndex);
       case 'import-results':
-        return void wb.importResults(intent.files);
+        return void wb.comparison.importResults(intent.files);
       case 'clear-imported':
-        return wb.clearImported();
+        return wb.comparison.clearImported();
       case 'select-comparison':
-        return wb.selectComparison(intent.treatmentHash);
+        return wb.comparison.selectComparison(intent.treatmentHash);
       case 'select-classes':
-        return wb.selectClasses(intent.classes);
+        return wb.comparison.selectClasses(intent.classes);
       case 'inspect-class':
-        return void wb.inspectClass(intent.classIndex);
+        return void wb.inspector.inspectClass(intent.classIndex);
       case 'list-shared-studies':
         return void wb.listSharedStudies();
       case 'contribute':

@@ -1,7 +1,7 @@
 /** Which backend trains: WebGPU and its adapter, or a warning that says why not and what to do. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { BackendState } from '../app/workbench';
+import type { BackendState } from '../app/state';
 import type { BackendReport } from '../engine/backend';
 import { panelStyles } from './styles';
 

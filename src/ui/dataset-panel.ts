@@ -7,7 +7,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { DatasetsState, ImportView, SelectedStudy } from '../app/workbench';
+import type { DatasetsState, ImportView, SelectedStudy } from '../app/state';
 import type { CachedDataset, ImageFolderFile, ImportedDataset } from '../../workers/api';
 import type { StorageStatus } from '../storage/status';
 import { sendIntent } from './intents';

@@ -1,7 +1,7 @@
 /** Offers to resume a study that was running when the page went away. */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { SelectedStudy } from '../app/workbench';
+import type { SelectedStudy } from '../app/state';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
 

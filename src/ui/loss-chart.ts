@@ -1,7 +1,7 @@
 /** Each run's training loss, or its test top-1 at each evaluation, against the step: hand-drawn SVG polylines (a few runs, a few hundred points). */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { RunView } from '../app/workbench';
+import type { RunView } from '../app/state';
 import { num, percent } from './format';
 
 export const RUN_COLOURS = ['#2458d6', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#5c940d', '#e67700'];

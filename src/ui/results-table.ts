@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { ComparisonState, RunView } from '../app/workbench';
+import type { ComparisonState, RunView } from '../app/state';
 import type { RunResult } from '../study/results';
 import { percent, pointsDelta, seconds } from './format';
 import { sendIntent } from './intents';

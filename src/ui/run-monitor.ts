@@ -1,7 +1,7 @@
 /** The study in progress: which run, how far, its loss, rate, speed and ETA, and the pause/resume/cancel controls. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { BackendState, RunView, StudyPhase } from '../app/workbench';
+import type { BackendState, RunView, StudyPhase } from '../app/state';
 import { num, percent, seconds } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';

@@ -5,11 +5,11 @@
  * they arrive after crossing the component's shadow root.
  */
 import '../../src/ui/study-designer';
-import type { SelectedStudy, StudySource } from '../../src/app/workbench';
+import type { SelectedStudy, StudySource } from '../../src/app/state';
 import { INTENT_EVENT, type Intent } from '../../src/ui/intents';
 import { isPresetName, PRESETS } from '../../src/study/presets';
-import { parseStudySpec, planRuns } from '../../src/study/study';
-import { canonicalJson } from '../../src/util/hash';
+import { parseStudySpec } from '../../src/study/study';
+import { selectedStudy } from '../../src/app/study-selection';
 
 const designer = document.createElement('cw-study-designer');
 document.body.append(designer);
@@ -17,12 +17,9 @@ document.body.append(designer);
 const intents: Intent[] = [];
 document.addEventListener(INTENT_EVENT, (event) => intents.push(structuredClone((event as CustomEvent<Intent>).detail)));
 
-/** What the workbench makes of a spec it accepted (src/app/workbench.ts selectedStudy). */
+/** What the workbench makes of a spec it accepted. */
 function selected(source: StudySource, value: unknown): SelectedStudy {
-  const spec = parseStudySpec(value);
-  const baseline = canonicalJson(spec.baseline);
-  const planned = planRuns(spec).map((run) => ({ ...run, baseline: canonicalJson(run.config) === baseline }));
-  return { source, spec, planned };
+  return selectedStudy(source, parseStudySpec(value));
 }
 
 const api = {

@@ -1,30 +1,15 @@
 /**
- * The engine on WebGPU (SwiftShader): PyTorch's SGD/BatchNorm trajectories
- * reproduced, and a full-depth ResNet-50 taking a training step.
+ * The engine's input pipeline on WebGPU (SwiftShader): a batch's crops and
+ * flips, drawn from the run's generator and applied on the GPU, give
+ * torchvision's pixels, and the class inspector's previews are those crops.
+ * (The engine against PyTorch's training runs and torchvision's own crops:
+ * reference.test.ts.)
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleResizedCrop, sampleTranslation, type CropWindow } from '../../src/augment/crop';
+import type { AugmentationConfig } from '../../src/study/config';
+import { Rng } from '../../src/util/rng';
 import { openHarness, type HarnessSession } from './session';
-
-interface Fixture {
-  cases: {
-    name: string;
-    lossPerStep: number[];
-    final: Record<string, unknown>;
-    evalLogitsOnBatch0AfterTraining: number[][];
-  }[];
-}
-
-const fixture = JSON.parse(readFileSync(new URL('../../../shared/fixtures/torch-sgd-reference.json', import.meta.url), 'utf8')) as Fixture;
-
-function expectClose(actual: number[], expected: number[], what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = expected[i]!;
-    const error = Math.abs(a - e) / Math.max(Math.abs(e), 1e-3);
-    expect(error, `${what}[${i}]: ${a} vs torch ${e}`).toBeLessThan(1e-4);
-  });
-}
 
 let session: HarnessSession;
 beforeAll(async () => {
@@ -34,93 +19,102 @@ afterAll(async () => {
   await session?.close();
 });
 
-describe('PyTorch SGD reference on WebGPU', () => {
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s: losses, parameters, running statistics and eval logits', async (_name, kase) => {
-    const got = await session.page.evaluate((k) => window.harness!.torchReference(k as never), kase);
-    expectClose(got.losses, kase.lossPerStep, 'loss per step');
-    for (const [name, value] of Object.entries(kase.final)) {
-      expectClose(got.final[name]!, (value as unknown[]).flat(4) as number[], name);
-    }
-    expectClose(got.evalLogits, kase.evalLogitsOnBatch0AfterTraining.flat(), 'eval logits');
-    expect(got.leaked).toBe(0);
-  });
-});
-
-describe('full-depth ResNet-50', () => {
-  it('takes a training step on WebGPU at width 1/16 and 16 px', async () => {
-    const got = await session.page.evaluate(() =>
-      window.harness!.resnetStep(
-        {
-          model: { arch: 'resnet50', width: 1 / 16 },
-          dataset: { kind: 'synthetic', size: 16, classes: 10, trainPerClass: 1, testPerClass: 1 },
-          training: { epochs: 1, batchSize: 2, optimizer: { lr: 0.1 } },
-        },
-        2,
-      ),
-    );
-    expect(got.backend).toBe('webgpu');
-    expect(got.layers).toBe(16); // 3 + 4 + 6 + 3 bottleneck blocks
-    expect(Number.isFinite(got.lossBefore)).toBe(true);
-    expect(Number.isFinite(got.lossAfter)).toBe(true);
-    expect(got.changed).toBeGreaterThan(0);
-    expect(got.leaked).toBe(0);
-    console.log(`ResNet-50 w=1/16 16px batch 2: ${got.params} params, first step ${got.ms.toFixed(0)} ms, loss ${got.lossBefore.toFixed(4)} → ${got.lossAfter.toFixed(4)}`);
-  });
-});
+type Shape = [number, number, number];
 
 /**
- * The crop boxes drawn on the CPU, applied by WebGPU's cropAndResize, must
- * give the pixels a reference bilinear sampler gives (align-corners mapping,
- * zeros outside the image, mirrored when x1 > x2), then the normalisation.
+ * torchvision from its definitions, pixel by pixel: `resized_crop` is
+ * interpolate(bilinear, align_corners=False) of the window, each output at
+ * source (i + ½)·h/H − ½ clamped to the window; `hflip` mirrors the result;
+ * RandomCrop with padding reads zeros outside the image.
  */
-describe('GPU augmentation', () => {
-  const dataset = { kind: 'synthetic', size: 8, channels: 3, classes: 2, trainPerClass: 4, testPerClass: 1 } as const;
-
-  function reference(got: Awaited<ReturnType<NonNullable<Window['harness']>['augmentedBatch']>>): number[] {
-    const [h, w, c] = got.shape;
-    const pixel = (n: number, y: number, x: number, ch: number) =>
-      y < 0 || y > h - 1 || x < 0 || x > w - 1 ? 0 : got.input[((n * h + y) * w + x) * c + ch]!;
-    const out: number[] = [];
-    for (let n = 0; n < 8; n++) {
-      const [y1, x1, y2, x2] = got.boxes.slice(4 * n, 4 * n + 4) as [number, number, number, number];
-      for (let i = 0; i < h; i++) {
-        for (let j = 0; j < w; j++) {
-          const y = y1 * (h - 1) + (i * (y2 - y1) * (h - 1)) / (h - 1);
-          const x = x1 * (w - 1) + (j * (x2 - x1) * (w - 1)) / (w - 1);
-          for (let ch = 0; ch < c; ch++) {
-            let v: number;
-            if (y < 0 || y > h - 1 || x < 0 || x > w - 1) v = 0;
-            else {
-              const [y0, x0] = [Math.floor(y), Math.floor(x)];
-              const [dy, dx] = [y - y0, x - x0];
-              const top = pixel(n, y0, x0, ch) * (1 - dx) + pixel(n, y0, Math.min(x0 + 1, w - 1), ch) * dx;
-              const bottom = pixel(n, Math.min(y0 + 1, h - 1), x0, ch) * (1 - dx) + pixel(n, Math.min(y0 + 1, h - 1), Math.min(x0 + 1, w - 1), ch) * dx;
-              v = top * (1 - dy) + bottom * dy;
-            }
-            out.push((v - 255 * got.mean[ch]!) / (255 * got.std[ch]!));
-          }
+function torchvisionCrop(image: ArrayLike<number>, [h, w, c]: Shape, crop: { window: CropWindow } | { dy: number; dx: number } | null, flip: boolean): number[] {
+  const at = (y: number, x: number, ch: number) => image[(y * w + x) * c + ch]!;
+  const out: number[] = [];
+  const source = (i: number, start: number, length: number, size: number): [number, number, number] => {
+    const position = Math.max(((i + 0.5) * length) / size - 0.5, 0);
+    const below = Math.floor(position);
+    return [start + below, start + Math.min(below + 1, length - 1), position - below];
+  };
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const jj = flip ? w - 1 - j : j;
+      for (let ch = 0; ch < c; ch++) {
+        if (crop === null || 'dy' in crop) {
+          const [y, x] = crop === null ? [i, jj] : [i + crop.dy, jj + crop.dx];
+          out.push(y >= 0 && y < h && x >= 0 && x < w ? at(y, x, ch) : 0);
+          continue;
         }
+        const { top, left, height, width } = crop.window;
+        const [y0, y1, dy] = source(i, top, height, h);
+        const [x0, x1, dx] = source(jj, left, width, w);
+        out.push((1 - dy) * ((1 - dx) * at(y0, x0, ch) + dx * at(y0, x1, ch)) + dy * ((1 - dx) * at(y1, x0, ch) + dx * at(y1, x1, ch)));
       }
     }
-    return out;
   }
+  return out;
+}
 
-  it.each([
+/** Replays the engine's draws for one image (crop, then flip) and gives torchvision's pixels for it. */
+function expectedImage(rng: Rng, augmentation: AugmentationConfig, image: ArrayLike<number>, shape: Shape): { pixels: number[]; flip: boolean } {
+  const { crop } = augmentation;
+  const drawn =
+    crop.kind === 'resized'
+      ? { window: sampleResizedCrop(rng, shape[0], shape[1], [crop.scale, 1], crop.ratio) }
+      : crop.kind === 'translate'
+        ? sampleTranslation(rng, crop.padding)
+        : null;
+  const flip = augmentation.flip && rng.float() < 0.5;
+  return { pixels: torchvisionCrop(image, shape, drawn, flip), flip };
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+describe('GPU augmentation', () => {
+  const dataset = { kind: 'synthetic', size: 8, channels: 3, classes: 2, trainPerClass: 4, testPerClass: 1 } as const;
+  const cases: [string, AugmentationConfig][] = [
     ['pad-and-crop with flips', { crop: { kind: 'translate', padding: 2 }, flip: true }],
-    ['pad-and-crop', { crop: { kind: 'translate', padding: 2 }, flip: false }],
     ['flip', { crop: { kind: 'none' }, flip: true }],
-    ['random-resized crop', { crop: { kind: 'resized', scale: 0.3 }, flip: false }],
-  ] as const)('%s gives the reference pixels', async (_name, augmentation) => {
+    ['random-resized crop', { crop: { kind: 'resized', scale: 0.3, ratio: [3 / 4, 4 / 3] }, flip: false }],
+    ['random-resized crop with flips', { crop: { kind: 'resized', scale: 0.08, ratio: [3 / 4, 4 / 3] }, flip: true }],
+  ];
+
+  it.each(cases)("%s gives torchvision's pixels, normalised", async (_name, augmentation) => {
     const got = await session.page.evaluate(([d, a]) => window.harness!.augmentedBatch(d, a, 5), [dataset, augmentation] as const);
-    const expected = reference(got);
-    const worst = Math.max(...got.output.map((v, i) => Math.abs(v - expected[i]!)));
-    expect(worst).toBeLessThan(1e-3);
-    if (augmentation.flip) expect(got.boxes.some((_, i) => i % 4 === 1 && got.boxes[i]! > got.boxes[i + 2]!)).toBe(true);
-    if (augmentation.crop.kind === 'translate') {
-      // A translation moves whole pixels: the result is the shifted image with zeros around it.
-      const side = got.shape[0] - 1;
-      const shifted = reference({ ...got, boxes: got.boxes.map((v) => Math.round(v * side) / side) });
-      expect(Math.max(...got.output.map((v, i) => Math.abs(v - shifted[i]!)))).toBeLessThan(1e-2);
+    const shape = got.shape;
+    const size = shape[0] * shape[1] * shape[2];
+    const rng = Rng.fromSeed(5, 'augment');
+    let worst = 0;
+    let flips = 0;
+    for (let n = 0; n < 8; n++) {
+      const { pixels, flip } = expectedImage(rng, augmentation, got.input.slice(n * size, (n + 1) * size), shape);
+      if (flip) flips++;
+      pixels.forEach((v, k) => {
+        const ch = k % shape[2];
+        const expected = (v - 255 * got.mean[ch]!) / (255 * got.std[ch]!);
+        worst = Math.max(worst, Math.abs(got.output[n * size + k]! - expected));
+      });
     }
+    // Normalised values: 1e-4 is about 0.005 of a 0–255 pixel here.
+    expect(worst).toBeLessThan(1e-4);
+    if (augmentation.flip) expect(flips).toBeGreaterThan(0);
+  });
+
+  it("gives the class inspector the same crops, rounded to 0–255", async () => {
+    const augmentation: AugmentationConfig = { crop: { kind: 'resized', scale: 0.2, ratio: [3 / 4, 4 / 3] }, flip: true };
+    const got = await session.page.evaluate(([d, a]) => window.harness!.previewCrops(d, a, 1, 4, 3), [dataset, augmentation] as const);
+    expect(got.previews.length).toBe(4);
+    expect(got.leaked).toBe(0);
+    const rng = Rng.fromSeed(3, 'preview');
+    got.previews.forEach((preview, n) => {
+      const { pixels } = expectedImage(rng, augmentation, got.inputs[n]!, got.shape);
+      // tf.round rounds halves to even (bilinear weights in 1/16ths make many exact halves); a value within
+      // float32 error of a half may still round the other way: at most 1 apart, and rarely.
+      const off = preview.map((v, k) => Math.abs(v - Math.min(255, Math.max(0, roundHalfEven(pixels[k]!)))));
+      expect(Math.max(...off)).toBeLessThanOrEqual(1);
+      expect(off.filter((d) => d > 0).length).toBeLessThan(preview.length / 100 + 1);
+    });
   });
 });

@@ -8,15 +8,12 @@ import { startEngine, eventSink } from '../../workers/client';
 import { proxy } from 'comlink';
 import type { CachedDataset, DatasetSummary, ImageFolderOptions, ImportedDataset, ImportProgress, RunEvent, RunRequest } from '../../workers/api';
 import type { FetchProgress } from '../../src/data/load';
-import { cropBoxes } from '../../src/augment/crop';
+import { cropResampling } from '../../src/augment/crop';
 import { channelStatistics } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/load';
 import { selectBackend, type BackendName } from '../../src/engine/backend';
 import { BatchLoader } from '../../src/engine/batches';
-import { addBatchNorm, batchNorm, conv2d, crossEntropy, dense, ParameterStore } from '../../src/engine/layers';
-import { Sgd, trainStep } from '../../src/engine/optimizer';
-import { createResNet } from '../../src/engine/resnet';
-import { buildArchitecture } from '../../src/model/architecture';
+import { cropPreviews } from '../../src/engine/probe';
 import { parseRunConfig, type DatasetConfigInput, type RunConfigInput } from '../../src/study/config';
 import { Rng } from '../../src/util/rng';
 
@@ -170,107 +167,7 @@ async function datasetPixels(config: DatasetConfigInput): Promise<{ name: string
   return { name: dataset.name, shape: [...dataset.shape], classNames: dataset.classNames, train: split(dataset.train), test: split(dataset.test) };
 }
 
-interface TorchCase {
-  name: string;
-  hyper: { lr: number; momentum: number; nesterov: boolean; weightDecay: number; decayNormAndBias: boolean; bnMomentumTorch: number; steps: number };
-  batches: { xNHWC: number[][][][]; labels: number[] }[];
-  init: Record<string, unknown>;
-}
-
-const FIXTURE_NAMES: Record<string, string> = {
-  'conv.kernel': 'conv.weight',
-  'bn.gamma': 'bn.weight',
-  'bn.beta': 'bn.bias',
-  'bn.movingMean': 'bn.running_mean',
-  'bn.movingVarianceUnbiased': 'bn.running_var',
-  'dense.kernel': 'fc.weight',
-  'dense.bias': 'fc.bias',
-};
-
-/**
- * The PyTorch reference network (conv3x3 → BN → ReLU → global mean → linear)
- * built from the engine's own layers, trained by its own SGD.
- */
-async function torchReference(kase: TorchCase): Promise<{ losses: number[]; final: Record<string, number[]>; evalLogits: number[]; leaked: number }> {
-  await selectBackend('webgpu');
-  const before = tf.memory().numTensors;
-  const tensor = (key: string) => tf.tensor(kase.init[key] as number[]);
-  const store = new ParameterStore();
-  const conv = { name: 'conv', inChannels: 1, outChannels: 4, kernel: 3, stride: 1, padding: 1 };
-  const bn = { name: 'bn', channels: 4 };
-  store.addParam('conv.weight', 'conv-kernel', tensor('conv.kernel'));
-  addBatchNorm(store, bn);
-  tf.tidy(() => {
-    store.param('bn.weight').assign(tensor('bn.gamma'));
-    store.param('bn.bias').assign(tensor('bn.beta'));
-    store.buffer('bn.running_mean').assign(tensor('bn.movingMean'));
-    store.buffer('bn.running_var').assign(tensor('bn.movingVarianceUnbiased'));
-  });
-  store.addParam('fc.weight', 'fc-kernel', tensor('dense.kernel'));
-  store.addParam('fc.bias', 'fc-bias', tensor('dense.bias'));
-  const forward = (x: tf.Tensor4D, training: boolean) =>
-    tf.tidy(() => {
-      const h = tf.relu(batchNorm(store, bn, conv2d(store, conv, x), { training, bnMomentum: kase.hyper.bnMomentumTorch }));
-      return dense(store, 'fc', tf.mean(h, [1, 2]) as tf.Tensor2D);
-    });
-  const { lr, momentum, nesterov, weightDecay, decayNormAndBias } = kase.hyper;
-  const sgd = new Sgd(store, { lr, momentum, nesterov, weightDecay, decayNormAndBias });
-  const batches = kase.batches.map((b) => ({ x: tf.tensor4d(b.xNHWC), labels: tf.tensor1d(b.labels, 'int32') }));
-  const losses: number[] = [];
-  for (let step = 0; step < kase.hyper.steps; step++) {
-    const batch = batches[step % batches.length]!;
-    const loss = trainStep(store, sgd, () => crossEntropy(forward(batch.x, true), batch.labels), lr);
-    losses.push((await loss.data())[0]!);
-    loss.dispose();
-  }
-  const final: Record<string, number[]> = {};
-  for (const [fixtureName, name] of Object.entries(FIXTURE_NAMES)) {
-    const v = store.params.get(name) ?? store.buffer(name);
-    final[fixtureName] = Array.from(await v.data());
-  }
-  const logits = forward(batches[0]!.x, false);
-  const evalLogits = Array.from(await logits.data());
-  tf.dispose([logits, ...batches.flatMap((b) => [b.x, b.labels])]);
-  sgd.dispose();
-  store.dispose();
-  return { losses, final, evalLogits, leaked: tf.memory().numTensors - before };
-}
-
-/** One training step of a full-depth ResNet on the page's WebGPU device. */
-async function resnetStep(configInput: RunConfigInput, batchSize: number): Promise<{
-  backend: string; params: number; layers: number; lossBefore: number; lossAfter: number; changed: number; leaked: number; ms: number;
-}> {
-  const backend = await selectBackend('webgpu');
-  const config = parseRunConfig(configInput);
-  if (config.dataset.kind !== 'synthetic') throw new Error('resnetStep takes a synthetic dataset config for its shapes');
-  const before = tf.memory().numTensors;
-  const { size, channels, classes } = config.dataset;
-  const spec = buildArchitecture(config.model, [size, size, channels], classes);
-  const net = createResNet(spec, Rng.fromSeed(0, 'init'));
-  const sgd = new Sgd(net.store, config.training.optimizer);
-  const x = tf.randomNormal([batchSize, size, size, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % classes), 'int32');
-  const mode = { training: true, bnMomentum: 0.1 };
-  const loss = () => crossEntropy(net.forward(x, mode), labels);
-  const firstWeight = net.store.param('conv1.weight');
-  const w0 = await firstWeight.data();
-  const t0 = performance.now();
-  const l0 = trainStep(net.store, sgd, loss, config.training.optimizer.lr);
-  const lossBefore = (await l0.data())[0]!;
-  const ms = performance.now() - t0;
-  const w1 = await firstWeight.data();
-  const l1 = tf.tidy(loss);
-  const lossAfter = (await l1.data())[0]!;
-  let changed = 0;
-  for (let i = 0; i < w0.length; i++) if (w0[i] !== w1[i]) changed++;
-  tf.dispose([l0, l1, x, labels]);
-  sgd.dispose();
-  const params = [...net.store.params.values()].reduce((n, p) => n + p.size, 0);
-  net.dispose();
-  return { backend: backend.backend, params, layers: spec.blocks.length, lossBefore, lossAfter, changed, leaked: tf.memory().numTensors - before, ms };
-}
-
-/** A batch through the engine's loader with the given augmentation, and what went in. */
+/** A batch through the engine's loader with the given augmentation (drawn from Rng.fromSeed(seed, 'augment')), and what went in. */
 async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmentation: RunConfigInput['augmentation'], seed: number) {
   await selectBackend('webgpu');
   const config = parseRunConfig({ model: { arch: 'resnet20' }, dataset: datasetConfig, augmentation, training: { epochs: 1, batchSize: 8, optimizer: { lr: 0.1 } } });
@@ -278,12 +175,26 @@ async function augmentedBatch(datasetConfig: RunConfigInput['dataset'], augmenta
   const [h, w] = dataset.shape;
   const loader = new BatchLoader(dataset, 8);
   const indices = Array.from({ length: 8 }, (_, i) => i);
-  const boxes = cropBoxes(Rng.fromSeed(seed, 'augment'), config.augmentation, 8, h, w);
-  const batch = loader.batch(dataset.train, indices, boxes);
+  const batch = loader.batch(dataset.train, indices, cropResampling(Rng.fromSeed(seed, 'augment'), config.augmentation, 8, h, w));
   const output = Array.from(await batch.x.data());
   tf.dispose([batch.x, batch.labels]);
   loader.dispose();
-  return { boxes: Array.from(boxes), shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
+  return { shape: dataset.shape, input: Array.from(dataset.train.images.subarray(0, 8 * h * w * dataset.shape[2])), output, ...channelStatistics(dataset) };
+}
+
+/** The class inspector's crop previews (as the worker makes them), and the class's first training images they crop. */
+async function previewCrops(datasetConfig: RunConfigInput['dataset'], augmentation: RunConfigInput['augmentation'], classIndex: number, count: number, seed: number) {
+  await selectBackend('webgpu');
+  const config = parseRunConfig({ model: { arch: 'resnet20' }, dataset: datasetConfig, augmentation, training: { epochs: 1, batchSize: 1, optimizer: { lr: 0.1 } } });
+  const dataset = await loadDataset(config.dataset);
+  const size = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
+  const before = tf.memory().numTensors;
+  const previews = await cropPreviews(dataset, classIndex, config.augmentation, count, seed);
+  const inputs: number[][] = [];
+  for (let i = 0; i < dataset.train.count && inputs.length < count; i++) {
+    if (dataset.train.labels[i] === classIndex) inputs.push(Array.from(dataset.train.images.subarray(i * size, (i + 1) * size)));
+  }
+  return { shape: dataset.shape, previews: previews.map((p) => Array.from(p)), inputs, leaked: tf.memory().numTensors - before };
 }
 
 const harness = {
@@ -295,9 +206,8 @@ const harness = {
   listDatasetsInWorker,
   deleteDatasetInWorker,
   datasetPixels,
-  torchReference,
-  resnetStep,
   augmentedBatch,
+  previewCrops,
   selectBackend,
 };
 

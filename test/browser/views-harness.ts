@@ -220,7 +220,7 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
     comparisons,
     notComparable: [],
     axes: [
-      axis('crop', 'wd 0', cropGroups, ['no crop', ...CROPS.map((c) => `s=${c.scale}`)], [0, ...CROPS.map((c) => 1 - c.scale)]),
+      { ...axis('crop', 'wd 0', cropGroups, ['no crop', ...CROPS.map((c) => `s=${c.scale}`)], [0, ...CROPS.map((c) => 1 - c.scale)]), cropKind: 'resized' },
       axis('weightDecay', 'no crop', [baseline, treatments[4]!.group], ['wd 0', 'wd 0.0005'], [0, 5e-4]),
     ],
   };

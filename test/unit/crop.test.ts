@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { cropBoxes, sampleResizedCrop, sampleTranslation, type CropWindow } from '../../src/augment/crop';
+import {
+  cropResampling,
+  drawImageResampling,
+  identityResampling,
+  resizedCropResampling,
+  resizeTaps,
+  sampleResizedCrop,
+  sampleTranslation,
+  shiftTaps,
+  translationResampling,
+  type AxisTaps,
+  type CropWindow,
+} from '../../src/augment/crop';
 import type { AugmentationConfig } from '../../src/study/config';
 import { Rng } from '../../src/util/rng';
 
@@ -190,80 +202,166 @@ describe('sampleTranslation', () => {
   });
 });
 
-describe('cropBoxes', () => {
-  const resized: AugmentationConfig = { crop: { kind: 'resized', scale: 0.08, ratio: RATIO }, flip: false };
+/** Output i's source pixels and weights, zero weights dropped and equal indices merged, as [index, weight] pairs. */
+function sparse(taps: AxisTaps): [number, number][][] {
+  return Array.from(taps.index0, (_, i) => {
+    const weights = new Map<number, number>();
+    const add = (k: number, w: number) => w !== 0 && weights.set(k, (weights.get(k) ?? 0) + w);
+    add(taps.index0[i]!, taps.weight0[i]!);
+    add(taps.index1[i]!, taps.weight1[i]!);
+    return [...weights].sort((a, b) => a[0] - b[0]);
+  });
+}
 
-  it('gives the full-image box without a crop', () => {
-    const boxes = cropBoxes(Rng.fromSeed(1), { crop: { kind: 'none' }, flip: false }, 5, 32, 32);
-    expect(Array.from(boxes)).toEqual(Array.from({ length: 5 }, () => [0, 0, 1, 1]).flat());
+function expectTaps(actual: AxisTaps, expected: [number, number][][]): void {
+  const got = sparse(actual);
+  expect(got.map((row) => row.map(([k]) => k))).toEqual(expected.map((row) => row.map(([k]) => k)));
+  got.forEach((row, i) => row.forEach(([, w], j) => expect(Math.abs(w - expected[i]![j]![1])).toBeLessThan(1e-7)));
+}
+
+/**
+ * torchvision 0.14's own weights, written here from PyTorch: each column k of
+ * the resize matrix is `resized_crop` (bilinear, antialias off) of a one-hot
+ * image with a 1 at pixel k, the window [start, start + length) of a side of
+ * `size` resized back to `size`. (Printed by a few lines of Python around
+ * torchvision.transforms.functional.resized_crop; float64 images.)
+ */
+const TORCHVISION_TAPS: Record<string, [number, number][][]> = {
+  // size 8, window [2, 5): a 3-pixel window stretched by 8/3, not by 7/2 as with aligned corners.
+  '8,2,3': [[[2, 1]], [[2, 0.9375], [3, 0.0625]], [[2, 0.5625], [3, 0.4375]], [[2, 0.1875], [3, 0.8125]], [[3, 0.8125], [4, 0.1875]], [[3, 0.4375], [4, 0.5625]], [[3, 0.0625], [4, 0.9375]], [[4, 1]]],
+  '8,0,8': [[[0, 1]], [[1, 1]], [[2, 1]], [[3, 1]], [[4, 1]], [[5, 1]], [[6, 1]], [[7, 1]]],
+  '5,1,2': [[[1, 1]], [[1, 0.9], [2, 0.1]], [[1, 0.5], [2, 0.5]], [[1, 0.1], [2, 0.9]], [[2, 1]]],
+  // The fixture's first 28-px window: rows [7, 28).
+  '28,7,21': [
+    [[7, 1]], [[7, 0.375], [8, 0.625]], [[8, 0.625], [9, 0.375]], [[9, 0.875], [10, 0.125]], [[9, 0.125], [10, 0.875]], [[10, 0.375], [11, 0.625]],
+    [[11, 0.625], [12, 0.375]], [[12, 0.875], [13, 0.125]], [[12, 0.125], [13, 0.875]], [[13, 0.375], [14, 0.625]], [[14, 0.625], [15, 0.375]],
+    [[15, 0.875], [16, 0.125]], [[15, 0.125], [16, 0.875]], [[16, 0.375], [17, 0.625]], [[17, 0.625], [18, 0.375]], [[18, 0.875], [19, 0.125]],
+    [[18, 0.125], [19, 0.875]], [[19, 0.375], [20, 0.625]], [[20, 0.625], [21, 0.375]], [[21, 0.875], [22, 0.125]], [[21, 0.125], [22, 0.875]],
+    [[22, 0.375], [23, 0.625]], [[23, 0.625], [24, 0.375]], [[24, 0.875], [25, 0.125]], [[24, 0.125], [25, 0.875]], [[25, 0.375], [26, 0.625]],
+    [[26, 0.625], [27, 0.375]], [[27, 1]],
+  ],
+  // A 3-pixel window at the far edge of 32: the first and last five outputs are clamped to the window's edge pixels.
+  '32,29,3': [
+    [[29, 1]], [[29, 1]], [[29, 1]], [[29, 1]], [[29, 1]], [[29, 0.984375], [30, 0.015625]], [[29, 0.890625], [30, 0.109375]], [[29, 0.796875], [30, 0.203125]],
+    [[29, 0.703125], [30, 0.296875]], [[29, 0.609375], [30, 0.390625]], [[29, 0.515625], [30, 0.484375]], [[29, 0.421875], [30, 0.578125]],
+    [[29, 0.328125], [30, 0.671875]], [[29, 0.234375], [30, 0.765625]], [[29, 0.140625], [30, 0.859375]], [[29, 0.046875], [30, 0.953125]],
+    [[30, 0.953125], [31, 0.046875]], [[30, 0.859375], [31, 0.140625]], [[30, 0.765625], [31, 0.234375]], [[30, 0.671875], [31, 0.328125]],
+    [[30, 0.578125], [31, 0.421875]], [[30, 0.484375], [31, 0.515625]], [[30, 0.390625], [31, 0.609375]], [[30, 0.296875], [31, 0.703125]],
+    [[30, 0.203125], [31, 0.796875]], [[30, 0.109375], [31, 0.890625]], [[30, 0.015625], [31, 0.984375]], [[31, 1]], [[31, 1]], [[31, 1]], [[31, 1]], [[31, 1]],
+  ],
+};
+
+describe('resizeTaps', () => {
+  it.each(Object.keys(TORCHVISION_TAPS))("equals torchvision's resized_crop weights for size, start, length = %s", (key) => {
+    const [size, start, length] = key.split(',').map(Number) as [number, number, number];
+    expectTaps(resizeTaps(start, length, size), TORCHVISION_TAPS[key]!);
   });
 
-  it('maps a crop window onto its first and last pixels, in the documented draw order', () => {
+  it("samples at torchvision's half-pixel positions: start + max((i + 1/2) · length / size - 1/2, 0), clamped to the window", () => {
+    const rng = Rng.fromSeed(11);
+    const wrong: string[] = [];
+    for (let trial = 0; trial < 200; trial++) {
+      const size = rng.int(1, 300);
+      const length = rng.int(1, size + 1);
+      const start = rng.int(0, size - length + 1);
+      const taps = resizeTaps(start, length, size);
+      for (let i = 0; i < size; i++) {
+        const position = Math.min(start + Math.max(((i + 0.5) * length) / size - 0.5, 0), start + length - 1);
+        // The blend of the two taps sits at that position; both taps are neighbours inside the window.
+        const [k0, k1, w0, w1] = [taps.index0[i]!, taps.index1[i]!, taps.weight0[i]!, taps.weight1[i]!];
+        const ok =
+          Math.abs(k0 * w0 + k1 * w1 - position) < 1e-4 * Math.max(1, position) &&
+          Math.abs(w0 + w1 - 1) < 1e-7 &&
+          k0 >= start &&
+          k1 < start + length &&
+          (k1 - k0 === 0 || k1 - k0 === 1);
+        if (!ok) wrong.push(`size ${size}, window [${start}, ${start + length}), output ${i}: ${k0}·${w0} + ${k1}·${w1}, expected at ${position}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('no longer stretches a window as aligned corners did: output i of a window of h is not at (i · (h - 1) / (H - 1))', () => {
+    // With aligned corners, the 3-px window [2, 5) resized to 8 would sample output 1 at 2 + 2/7 (weights 5/7, 2/7).
+    const taps = resizeTaps(2, 3, 8);
+    expect(Math.abs(taps.weight1[1]! - 2 / 7)).toBeGreaterThan(0.2);
+    // torchvision's stretch is H / h: neighbouring outputs sit 3/8 px apart inside the window.
+    expect(taps.index0[3]! + taps.weight1[3]! - (taps.index0[2]! + taps.weight1[2]!)).toBeCloseTo(3 / 8, 6);
+  });
+});
+
+describe('shiftTaps', () => {
+  it('reads whole pixels shifted by the offset, and zero outside the image', () => {
+    expectTaps(shiftTaps(2, 5), [[[2, 1]], [[3, 1]], [[4, 1]], [], []]);
+    expectTaps(shiftTaps(-1, 4), [[], [[0, 1]], [[1, 1]], [[2, 1]]]);
+    expectTaps(shiftTaps(0, 3), [[[0, 1]], [[1, 1]], [[2, 1]]]);
+  });
+});
+
+describe('resampling plans', () => {
+  const RATIO_DEFAULT: [number, number] = [3 / 4, 4 / 3];
+  const resized: AugmentationConfig = { crop: { kind: 'resized', scale: 0.08, ratio: RATIO_DEFAULT }, flip: false };
+
+  it('flips by reversing the column taps, after the resize', () => {
+    const window = { top: 7, left: 3, height: 21, width: 22 };
+    const plain = resizedCropResampling(window, 28, 28, false);
+    const flipped = resizedCropResampling(window, 28, 28, true);
+    expect(sparse(flipped.rows)).toEqual(sparse(plain.rows));
+    expect(sparse(flipped.cols)).toEqual(sparse(plain.cols).reverse());
+    expect(sparse(identityResampling(4, 3, true).cols)).toEqual([[[2, 1]], [[1, 1]], [[0, 1]]]);
+  });
+
+  it('draws each image as documented: the crop, then the flip', () => {
     const [height, width, batch] = [32, 48, 64];
     const rng = Rng.fromSeed(2, 'augment');
-    const boxes = cropBoxes(rng, { ...resized, flip: true }, batch, height, width);
-    // Replay the draws by hand: per image the crop, then the flip.
+    const plan = cropResampling(rng, { ...resized, flip: true }, batch, height, width);
+    expect([plan.batchSize, plan.height, plan.width, plan.rows.index0.length, plan.cols.index0.length]).toEqual([batch, height, width, batch * height, batch * width]);
     const replay = Rng.fromSeed(2, 'augment');
     let flips = 0;
-    for (let i = 0; i < batch; i++) {
-      const c = sampleResizedCrop(replay, height, width, [0.08, 1], RATIO);
+    for (let n = 0; n < batch; n++) {
+      const window = sampleResizedCrop(replay, height, width, [0.08, 1], RATIO_DEFAULT);
       const flip = replay.float() < 0.5;
       if (flip) flips++;
-      // Each edge sits 2e-4 px inside the window (see EDGE_INSET).
-      const x1 = (c.left + 2e-4) / (width - 1);
-      const x2 = (c.left + c.width - 1 - 2e-4) / (width - 1);
-      const expected = [(c.top + 2e-4) / (height - 1), flip ? x2 : x1, (c.top + c.height - 1 - 2e-4) / (height - 1), flip ? x1 : x2];
-      expect(Array.from(boxes.subarray(4 * i, 4 * i + 4))).toEqual(expected.map(Math.fround));
+      const expected = resizedCropResampling(window, height, width, flip);
+      expect(Array.from(plan.rows.index0.subarray(n * height, (n + 1) * height))).toEqual(Array.from(expected.rows.index0));
+      expect(Array.from(plan.cols.weight1.subarray(n * width, (n + 1) * width))).toEqual(Array.from(expected.cols.weight1));
+      expect(Array.from(plan.cols.index1.subarray(n * width, (n + 1) * width))).toEqual(Array.from(expected.cols.index1));
     }
     expect(flips).toBeGreaterThan(0);
     expect(flips).toBeLessThan(batch);
     expect(rng.state()).toEqual(replay.state());
   });
 
-  it('spans the image-sized window shifted by the translation, reaching into the padding', () => {
-    const side = 32;
-    const boxes = cropBoxes(Rng.fromSeed(3), { crop: { kind: 'translate', padding: 4 }, flip: false }, 2000, side, side);
-    const offsets = new Set<number>();
-    for (let i = 0; i < 2000; i++) {
-      const [y1, x1, y2, x2] = Array.from(boxes.subarray(4 * i, 4 * i + 4)) as [number, number, number, number];
-      // The window [dy, dy + 32) runs from pixel dy to pixel dy + 31: always 31 pixels
-      // of span, less the 2e-4 px inset at each edge.
-      expect((y2 - y1) * (side - 1)).toBeCloseTo(side - 1 - 4e-4, 4);
-      expect((x2 - x1) * (side - 1)).toBeCloseTo(side - 1 - 4e-4, 4);
-      const dy = y1 * (side - 1);
-      expect(Math.abs(dy - Math.round(dy))).toBeLessThan(3e-4);
-      expect(Math.abs(dy)).toBeLessThanOrEqual(4 + 3e-4);
-      offsets.add(Math.round(dy));
+  it('shifts by the drawn translation for pad-and-crop, reading the zero padding', () => {
+    const rng = Rng.fromSeed(3);
+    const replay = Rng.fromSeed(3);
+    const seen = new Set<number>();
+    for (let n = 0; n < 100; n++) {
+      const image = drawImageResampling(rng, { crop: { kind: 'translate', padding: 4 }, flip: false }, 8, 8);
+      const offset = sampleTranslation(replay, 4);
+      expect(sparse(image.rows).concat(sparse(image.cols))).toEqual(sparse(translationResampling(offset, 8, 8, false).rows).concat(sparse(shiftTaps(offset.dx, 8))));
+      seen.add(offset.dy);
     }
-    expect([...offsets].sort((a, b) => a - b)).toEqual([-4, -3, -2, -1, 0, 1, 2, 3, 4]);
+    expect([...seen].sort((a, b) => a - b)).toEqual([-4, -3, -2, -1, 0, 1, 2, 3, 4]);
   });
 
-  it('flips half the images by swapping x1 and x2', () => {
-    const batch = 20_000;
-    const boxes = cropBoxes(Rng.fromSeed(4), { crop: { kind: 'none' }, flip: true }, batch, 32, 32);
+  it('flips half the images without a crop, and draws nothing else', () => {
+    const rng = Rng.fromSeed(4);
+    const plan = cropResampling(rng, { crop: { kind: 'none' }, flip: true }, 10_000, 1, 2);
     let flipped = 0;
-    let malformed = 0;
-    for (let i = 0; i < batch; i++) {
-      const box = Array.from(boxes.subarray(4 * i, 4 * i + 4)).join(',');
-      if (box === '0,1,1,0') flipped++;
-      else if (box !== '0,0,1,1') malformed++;
-    }
-    expect(malformed).toBe(0);
-    expect(Math.abs(flipped / batch - 0.5)).toBeLessThan(0.015); // standard error 0.0035
+    for (let n = 0; n < 10_000; n++) if (plan.cols.index0[2 * n] === 1) flipped++;
+    expect(Math.abs(flipped / 10_000 - 0.5)).toBeLessThan(0.02); // standard error 0.005
+    const replay = Rng.fromSeed(4);
+    for (let n = 0; n < 10_000; n++) replay.float();
+    expect(rng.state()).toEqual(replay.state());
+    expect(sparse(cropResampling(Rng.fromSeed(5), { crop: { kind: 'none' }, flip: false }, 1, 3, 3).rows)).toEqual([[[0, 1]], [[1, 1]], [[2, 1]]]);
   });
 
-  it('guards 1-pixel sides', () => {
-    for (const augmentation of [
-      { ...resized, flip: true },
-      { crop: { kind: 'translate', padding: 2 }, flip: true } satisfies AugmentationConfig,
-    ]) {
-      const boxes = cropBoxes(Rng.fromSeed(5), augmentation, 50, 1, 8);
-      for (let i = 0; i < 50; i++) {
-        expect(boxes[4 * i]).toBe(0);
-        expect(boxes[4 * i + 2]).toBe(0);
-      }
-      expect(boxes.every(Number.isFinite)).toBe(true);
-      expect(cropBoxes(Rng.fromSeed(5), augmentation, 10, 1, 1).every((v) => v === 0)).toBe(true);
+  it('handles 1-pixel sides', () => {
+    for (const augmentation of [{ ...resized, flip: true }, { crop: { kind: 'translate', padding: 2 }, flip: true } satisfies AugmentationConfig]) {
+      const plan = cropResampling(Rng.fromSeed(5), augmentation, 50, 1, 8);
+      expect(plan.rows.index0.every((k) => k === 0) && plan.rows.index1.every((k) => k === 0)).toBe(true);
+      expect([...plan.rows.weight0, ...plan.rows.weight1, ...plan.cols.weight0, ...plan.cols.weight1].every(Number.isFinite)).toBe(true);
     }
   });
 });

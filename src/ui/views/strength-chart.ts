@@ -28,6 +28,12 @@ export function axisName(axis: StrengthAxis): string {
   return `${axis.regularizer === 'crop' ? 'random crop' : 'weight decay'} (${axis.fixed})`;
 }
 
+/** What a crop axis's strength is: s is torchvision's own scale, since the crop is its resized_crop. */
+const CROP_STRENGTH: Record<NonNullable<StrengthAxis['cropKind']>, string> = {
+  resized: "1 − s, s: torchvision's RandomResizedCrop scale",
+  translate: 'padding / image side',
+};
+
 @customElement('cw-strength-chart')
 export class StrengthChart extends ChartElement {
   static override styles = [
@@ -134,7 +140,8 @@ export class StrengthChart extends ChartElement {
       p.text(pt.label, xs[i]!, plot.bottom + 8, slant ? { align: 'right', baseline: 'middle', rotate: -30, fill: COLOURS.text } : { align: 'center', baseline: 'top', fill: COLOURS.text });
     });
     p.line(plot.left, plot.bottom, plot.right, plot.bottom, COLOURS.zero);
-    p.text(`strength: ${axisName(a)}`, (plot.left + plot.right) / 2, HEIGHT - 8, { align: 'center', baseline: 'bottom', fill: COLOURS.muted });
+    const measure = a.cropKind ? ` = ${CROP_STRENGTH[a.cropKind]}` : '';
+    p.text(`strength: ${axisName(a)}${measure}`, (plot.left + plot.right) / 2, HEIGHT - 8, { align: 'center', baseline: 'bottom', fill: COLOURS.muted });
     p.text('accuracy', 6, 8, { align: 'left', fill: COLOURS.muted, size: 10 });
 
     // Every class, faint: lighter the more there are, so that overlaps read as density.

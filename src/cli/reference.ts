@@ -1,0 +1,120 @@
+/**
+ * npm run reference -- FILE.json [--backend webgpu|webgl|cpu] [--kernels custom|stock] [--out REPORT.json] [--hardware-gpu]
+ *
+ * Reproduces every case of a PyTorch reference file with the engine's own
+ * code in headless Chromium (src/app/reference.html → src/engine/reference/)
+ * and prints, per case, its worst quantities, then a verdict line. Exit
+ * status: 0 when every case is within its tolerance, 1 when any is not, 2 when
+ * the file or the arguments are refused.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { KernelSet, ReferenceEnvironment } from '../app/reference';
+import { BACKENDS, type BackendName } from '../engine/backend';
+import { parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
+import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
+
+const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
+const USAGE = `usage: npm run reference -- FILE.json [--backend ${BACKENDS.join('|')}] [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
+  FILE.json      a reference file: ../shared/fixtures/torch-resnet-reference.json, torch-sgd-reference.json,
+                 or one written by test/reference/torch_resnet_reference.py
+  --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
+  --kernels      on WebGPU: the engine's custom kernels (default) or tfjs's stock ones
+  --out          also write every case's report, each quantity with its errors, as JSON
+  --hardware-gpu use the machine's GPU instead of SwiftShader`;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string', default: 'webgpu' },
+        kernels: { type: 'string', default: 'custom' },
+        out: { type: 'string' },
+        'hardware-gpu': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('give exactly one reference file');
+  const backend = values.backend as BackendName;
+  if (!BACKENDS.includes(backend)) throw new UsageError(`unknown backend "${values.backend}"; use one of ${BACKENDS.join(', ')}`);
+  const kernels = values.kernels as KernelSet;
+  if (!KERNEL_SETS.includes(kernels)) throw new UsageError(`unknown kernel set "${values.kernels}"; use one of ${KERNEL_SETS.join(', ')}`);
+
+  const path = resolve(positionals[0]!);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Checked whole before Chromium starts: a bad file is refused at once, naming the case and the field.
+  const file = parseReferenceText(text);
+  const raw = (JSON.parse(text) as { cases: unknown[] }).cases;
+  console.log(`${path}: ${file.cases.length} cases${file.about ? `\n  ${file.about.slice(0, 160)}${file.about.length > 160 ? '…' : ''}` : ''}`);
+
+  // Loaded only now: Vite and Playwright take seconds to import, and a refused file should not wait for them.
+  const { launchChromium, serverUrl, startServer } = await import('./browser');
+  const server = await startServer(ROOT);
+  const chromium = await launchChromium({ hardwareGpu: values['hardware-gpu'] }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  try {
+    const page = await chromium.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(new URL('src/app/reference.html', serverUrl(server)).href);
+    await page.waitForFunction(() => typeof window.classwiseReference === 'object', undefined, { timeout: 60_000 });
+    const environment: ReferenceEnvironment = await page.evaluate(([b, k]) => window.classwiseReference!.start(b, k), [backend, kernels] as const);
+    const described = describeEnvironment(environment);
+    console.log(`running on ${described}\n`);
+    const reports: CaseReport[] = [];
+    for (const [i, kase] of raw.entries()) {
+      const report = await page.evaluate(([json, index]) => window.classwiseReference!.runCase(json, index), [JSON.stringify(kase), i] as const);
+      reports.push(report);
+      console.log(formatCaseReport(report).join('\n'));
+    }
+    if (pageErrors.length) throw new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`);
+    if (values.out) {
+      await writeFile(resolve(values.out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
+      console.log(`\nwrote ${resolve(values.out)}`);
+    }
+    // The verdict is the last line, whatever else was printed.
+    console.log(`\n${verdictLine(reports, described)}`);
+    return reports.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+}
+
+function describeEnvironment(e: ReferenceEnvironment): string {
+  const kernels = e.backend === 'webgpu' ? (e.kernels.length ? ', custom kernels' : ', stock kernels') : '';
+  return `${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${kernels}`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const refused = error instanceof UsageError || error instanceof ReferenceFileError;
+    console.error(`reference: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(refused ? 2 : 1);
+  },
+);
