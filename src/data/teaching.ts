@@ -6,8 +6,8 @@
  * Eight classes of RGB images, labels interleaved (i % 8). Two families by
  * background: marks and discs on dark grey, texture and colour on light grey.
  *
- *   one-edge-mark / two-edge-marks   one yellow square touching one edge (any of the four,
- *        away from the corners), or two on opposite edges. The count is the cue, and it
+ *   one-edge-mark / two-edge-marks   one yellow square (a quarter of the side) touching one
+ *        edge (any of the four, at least its side from the corners), or two on opposite edges. The count is the cue, and it
  *        lives at the border: a crop cuts marks away, so trained on crops the network
  *        sees "two marks" images showing one mark, and no longer trusts a single mark.
  *   small-disc / medium-disc / large-disc   a light disc near the centre of radius 14%,
@@ -153,10 +153,9 @@ const MARK: Rgb = [250, 215, 40];
 const DISC: Rgb = [225, 225, 225];
 const TINT = 90;
 
-/** Top-left corner of a mark touching edge 0 (top), 1 (bottom), 2 (left) or 3 (right), away from the corners. */
+/** Top-left corner of a mark touching edge 0 (top), 1 (bottom), 2 (left) or 3 (right), at least its own side from the corners. */
 function markCorner(rng: Rng, edge: number, size: number, side: number): [number, number] {
-  const inset = Math.max(2, Math.round(size / 8));
-  const along = rng.int(inset, size - inset - side + 1);
+  const along = rng.int(side, size - 2 * side + 1);
   return edge === 0 ? [along, 0] : edge === 1 ? [along, size - side] : edge === 2 ? [0, along] : [size - side, along];
 }
 

@@ -5,7 +5,7 @@
  * reported apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropResampling } from '../augment/crop';
+import { augments, cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -32,14 +32,16 @@ export async function measureSteps(config: RunConfig, dataset: Dataset, seed: nu
   const loader = new BatchLoader(dataset, training.batchSize);
   const order = Rng.fromSeed(seed, 'shuffle').permutation(dataset.train.count);
   const augmentRng = Rng.fromSeed(seed, 'augment');
-  const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
+  const augmenting = augments(augmentation);
   const times: number[] = [];
   try {
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
-      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
-      const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan);
+      const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
+      const classes = { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
+      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, classes) : null;
+      const batch = loader.batch(dataset.train, indices, plan);
       const mode = { training: true, bnMomentum: training.bnMomentum };
       const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), training.optimizer.lr);
       tf.dispose([batch.x, batch.labels]);
@@ -76,7 +78,9 @@ export async function cropPreviews(
   const [height, width, channels] = dataset.shape;
   const loader = new BatchLoader(dataset, indices.length);
   try {
-    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
+    // Every preview is of `classIndex`: its own crop when the augmentation has per-class crops.
+    const classes = { labels: indices.map(() => classIndex), names: dataset.classNames };
+    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width, classes);
     const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, plan)), 0, 255).toInt());
     const pixels = await images.data();
     images.dispose();

@@ -5,7 +5,7 @@
  * initialisation, the shuffling and every crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropResampling } from '../augment/crop';
+import { augments, cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -65,7 +65,7 @@ export async function train(
   const net = createResNet(spec, Rng.fromSeed(seed, 'init'));
   const sgd = new Sgd(net.store, training.optimizer);
   const loader = new BatchLoader(dataset, training.batchSize);
-  const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
+  const augmenting = augments(augmentation);
 
   // Fixed batch shapes: the last partial batch is dropped, as torch's drop_last.
   const stepsPerEpoch = Math.floor(dataset.train.count / training.batchSize);
@@ -143,8 +143,10 @@ export async function train(
       for (let b = step - epoch * stepsPerEpoch; b < stepsPerEpoch; b++) {
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
-        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
-        const batch = loader.batch(dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan);
+        const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
+        const classes = { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
+        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, classes) : null;
+        const batch = loader.batch(dataset.train, indices, plan);
         const mode = { training: true, bnMomentum: training.bnMomentum };
         const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
         tf.dispose([batch.x, batch.labels]);

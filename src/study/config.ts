@@ -12,7 +12,7 @@ import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_SIDE, FASHION_MNIST_TEST_PER_C
 import { TEACHING_CLASSES, TEACHING_MIN_SIZE } from '../data/teaching';
 import { canonicalJson, sha256Hex } from '../util/hash';
 
-export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet20', 'resnet32', 'resnet56'] as const;
+export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet8', 'resnet20', 'resnet32', 'resnet56'] as const;
 export type Arch = (typeof ARCHS)[number];
 
 const positiveInt = z.number().int().positive();
