@@ -5,6 +5,7 @@
  * validated against the results schema on both sides.
  */
 import type { BackendName, BackendReport } from '../src/engine/backend';
+import type { KernelPolicy } from '../src/engine/kernels/names';
 import type { TrainingEvent } from '../src/engine/train';
 import type { ExportedModel } from '../src/engine/export';
 export type { ExportedModel };
@@ -92,12 +93,28 @@ export interface StepMeasurement {
   backend: BackendName;
 }
 
+/** How far a measurement has got: loading its dataset, then the warm-up step (it compiles the shaders) and the timed ones. */
+export type MeasureProgress = { stage: 'dataset'; fetch: FetchProgress | null } | { stage: 'steps'; done: number; total: number };
+
 /** Pixels as the page can draw them: HWC, 0–255. */
 export interface ImagePixels {
   width: number;
   height: number;
   channels: 1 | 3;
   pixels: Uint8Array;
+}
+
+/** Try the model: one image through the trained models of finished runs (a baseline and a treatment, say). */
+export interface PredictRequest {
+  runs: { config: RunConfigInput; seed: number }[];
+  image: ImagePixels;
+}
+
+export interface PredictOutcome {
+  /** The image as the models saw it: resized and converted to their input (the same for every run of one dataset). */
+  seen: ImagePixels | null;
+  /** Per run, in the request's order: its class probabilities, or why it has none. */
+  runs: ({ ok: true; classNames: string[]; probabilities: number[] } | { ok: false; reason: string })[];
 }
 
 export interface InspectRequest {
@@ -126,12 +143,16 @@ export interface EngineApi {
   deleteDataset(id: string): Promise<void>;
   /** Loads a dataset (from the cache when it is there) and says what it holds. */
   describeDataset(config: DatasetConfigInput, onProgress?: (progress: FetchProgress) => void): Promise<DatasetSummary>;
-  /** Starts a backend (webgpu unless told otherwise), falling back as needed. */
-  init(backend?: BackendName): Promise<BackendReport>;
+  /** Starts a backend (webgpu unless told otherwise), falling back as needed; `kernels` is the WebGPU kernel policy (custom unless told). */
+  init(backend?: BackendName, kernels?: KernelPolicy): Promise<BackendReport>;
   /** Trains and evaluates one run; rejects with a RunCancelled-named error when cancelled. */
   run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunResult>;
   /** A few real training steps of the config, timed one by one (the first apart: it compiles the shaders). */
-  measureStep(request: { config: RunConfigInput; seed?: number }): Promise<StepMeasurement>;
+  measureStep(request: { config: RunConfigInput; seed?: number }, onProgress?: (progress: MeasureProgress) => void): Promise<StepMeasurement>;
+  /** Stops the measurement under way once its step in flight is done (a GPU step cannot be interrupted); it rejects with a MeasureCancelled-named error. */
+  cancelMeasure(): void;
+  /** Class probabilities of finished runs' trained models for one image, resized and converted to their input as needed. */
+  predict(request: PredictRequest): Promise<PredictOutcome>;
   /** The test images of a class a treatment now gets wrong, and crops of its training images as training draws them. */
   inspectClass(request: InspectRequest): Promise<ClassInspectionData>;
   /** Calls back once if the GPU device is lost (driver reset, GPU process crash): the worker can no longer train. */

@@ -18,15 +18,21 @@ import { channelStatistics, datasetIdentity, type Dataset } from '../src/data/da
 import { augmentationSchema, checkAgainstDataset, configHash, datasetSchema, parseRunConfig, parseWith, type RunConfig } from '../src/study/config';
 import { newlyWrong } from '../src/data/inspection';
 import { cropPreviews, measureSteps } from '../src/engine/probe';
+import { imageProblem, predictImage } from '../src/engine/predict';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { parseRunResult } from '../src/study/results';
 import { RunControl } from '../src/training/control';
-import type { EngineApi, RunEvent, RunRequest, RunResult } from './api';
+import type { EngineApi, PredictOutcome, RunEvent, RunRequest, RunResult } from './api';
 
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 
 let checkpointStore: Promise<CheckpointStore> | null = null;
+
+/** Steps a measurement times after its warm-up step. */
+const MEASURED_STEPS = 3;
+/** The measurement under way, and whether it was asked to stop. */
+let measurement: { cancelled: boolean } | null = null;
 
 /**
  * A durable run: saved to its IndexedDB slot as it goes, resumed from what is
@@ -66,9 +72,9 @@ async function inputFromDataset(config: RunConfig, key: string, result: RunResul
   return modelInput(dataset);
 }
 
-const engine: EngineApi = {
-  async init(requested) {
-    backend = await selectBackend(requested);
+export const engine: EngineApi = {
+  async init(requested, kernels) {
+    backend = await selectBackend(requested, kernels);
     return backend;
   },
 
@@ -103,7 +109,7 @@ const engine: EngineApi = {
         onEvent({ kind: 'restored', step: finished.steps });
         return await parseRunResult(finished);
       }
-      const { weights, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
+      const { weights, kernels, ...outcome } = await train(config, request.seed, dataset, runControl, onEvent, durable?.policy);
       const result = await parseRunResult({
         config,
         configHash: hash,
@@ -114,9 +120,11 @@ const engine: EngineApi = {
           fallbacks: backend.fallbacks,
           browser: backend.userAgent,
           tfjsVersion: backend.tfjsVersion,
+          ...(kernels ? { kernels } : {}),
         },
         dataset: await datasetIdentity(dataset),
         ...outcome,
+        labels: Array.from(dataset.test.labels),
         startedAt: startedAt.toISOString(),
         wallTimeSec: (Date.now() - startedAt.getTime()) / 1000,
       });
@@ -127,14 +135,68 @@ const engine: EngineApi = {
     }
   },
 
-  async measureStep({ config: input, seed = 0 }) {
+  async measureStep({ config: input, seed = 0 }, onProgress) {
     if (control) throw new Error('a run is in progress: measure when it has finished');
-    const config = parseRunConfig(input);
+    if (measurement) throw new Error('a measurement is already in progress');
+    const current = (measurement = { cancelled: false });
+    const stopIfCancelled = () => {
+      if (!current.cancelled) return;
+      const error = new Error('the measurement was cancelled');
+      error.name = 'MeasureCancelled';
+      throw error;
+    };
+    try {
+      const config = parseRunConfig(input);
+      backend ??= await selectBackend();
+      onProgress?.({ stage: 'dataset', fetch: null });
+      const dataset = await loadDataset(config.dataset, (fetch) => onProgress?.({ stage: 'dataset', fetch }));
+      stopIfCancelled();
+      checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
+      onProgress?.({ stage: 'steps', done: 0, total: MEASURED_STEPS + 1 });
+      // Thrown from the step callback, a cancel ends the loop after the step in flight (and frees the model).
+      const timing = await measureSteps(config, dataset, seed, MEASURED_STEPS, (done, total) => {
+        stopIfCancelled();
+        onProgress?.({ stage: 'steps', done, total });
+      });
+      return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
+    } finally {
+      measurement = null;
+    }
+  },
+
+  cancelMeasure() {
+    if (measurement) measurement.cancelled = true;
+  },
+
+
+  async predict({ runs, image }) {
+    const problem = imageProblem(image);
+    if (problem) throw new Error(problem);
     backend ??= await selectBackend();
-    const dataset = await loadDataset(config.dataset);
-    checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
-    const timing = await measureSteps(config, dataset, seed);
-    return { warmupMs: timing.warmupMs, msPerStep: timing.msPerStep, batchSize: timing.batchSize, backend: backend.backend };
+    const store = await (checkpointStore ??= CheckpointStore.open());
+    let seen: PredictOutcome['seen'] = null;
+    const outcomes: PredictOutcome['runs'] = [];
+    // One model at a time: two large ones need not be on the GPU together.
+    for (const run of runs) {
+      const config = parseRunConfig(run.config);
+      const key = runKey(await configHash(config), run.seed);
+      const result = await store.result(key);
+      const trained = result && (await store.trainedModel(key));
+      if (!result || !trained) {
+        outcomes.push({ ok: false, reason: result ? 'it finished before Classwise kept trained models' : 'its trained model is not stored in this browser (it was not trained here, or its study was deleted)' });
+        continue;
+      }
+      try {
+        const { shape, normalization } = trained.input ?? (await inputFromDataset(config, key, result));
+        const spec = buildArchitecture(config.model, shape, result.dataset.classNames.length);
+        const prediction = await predictImage(spec, trained.tensors, normalization, image);
+        seen ??= prediction.seen;
+        outcomes.push({ ok: true, classNames: result.dataset.classNames, probabilities: prediction.probabilities });
+      } catch (error) {
+        outcomes.push({ ok: false, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { seen, runs: outcomes };
   },
 
   async inspectClass(request) {
@@ -199,4 +261,5 @@ const engine: EngineApi = {
   },
 };
 
-expose(engine);
+// In a worker, the page's; in Node (src/runtime/node-engine.ts) the same object is called in-process.
+if (typeof WorkerGlobalScope !== 'undefined') expose(engine);

@@ -5,10 +5,15 @@
  * result, and take the next, until the volunteer's budget (units or minutes)
  * is spent, the study is done, or they stop. The lease is kept alive by
  * heartbeats while the unit trains, paused or not.
+ *
+ * No DOM here: the loop talks to the engine through the typed worker API and
+ * to the coordinator through CoordinatorClient, and keeps its credential and
+ * lease in a VolunteerIdentity (localStorage in the browser), so a Node
+ * runtime can drive it with its own engine and identity.
  */
 import { proxy, type Remote } from 'comlink';
 import type { EngineApi, RunEvent } from '../../workers/api';
-import { CoordinatorClient, CoordinatorError, type Lease, type StudySummary } from './coordinator-client';
+import { CoordinatorClient, CoordinatorError, type Lease, type LeaseAnswer, type StudySummary } from './coordinator-client';
 import { parseRunResult, type RunResult } from '../study/results';
 import { messageOf } from '../util/errors';
 
@@ -23,6 +28,18 @@ export type ContributePhase = 'idle' | 'leasing' | 'training' | 'pausing' | 'pau
 /** The phases in which a contribution is under way: it holds the GPU, and Start is not offered. */
 export function isContributing(phase: ContributePhase): boolean {
   return ['leasing', 'training', 'pausing', 'paused', 'uploading', 'waiting', 'stopping'].includes(phase);
+}
+
+/** Every unit decided (valid or left inconclusive): nothing more to train. */
+export function isComplete(study: StudySummary): boolean {
+  const { byState, units } = study.progress;
+  return units > 0 && (byState['done'] ?? 0) + (byState['inconclusive'] ?? 0) >= units;
+}
+
+/** The study named `wanted`, or without a name the first that still needs work (else the first listed); undefined when not listed. */
+export function studyToContribute(studies: StudySummary[], wanted: string | null): StudySummary | undefined {
+  if (wanted !== null) return studies.find((s) => s.id === wanted);
+  return studies.find((s) => !isComplete(s)) ?? studies[0];
 }
 
 export interface ContributeBudget {
@@ -76,26 +93,26 @@ export const IDLE_CONTRIBUTE_STATE: ContributeState = {
   error: null,
 };
 
-/** What this browser keeps between visits: its volunteer id, and the lease of the unit it was training. */
+/** What this browser keeps between visits: its volunteer credential, and the lease of the unit it was training. */
 export interface VolunteerIdentity {
-  /** A random id this browser keeps: the coordinator's proof that a lease is this volunteer's. */
-  id(): string;
+  /** The credential the coordinator issued to this volunteer (its proof that a lease is theirs), or null before the first. */
+  credential(): string | null;
+  keepCredential(credential: string | null): void;
   /** The lease in hand, so a reload or a crash goes back to the same unit (and its checkpoint) while the lease lives. */
   heldLease(): Lease | null;
   holdLease(lease: Lease | null): void;
 }
 
-const VOLUNTEER_KEY = 'classwise.volunteerId';
+const CREDENTIAL_KEY = 'classwise.volunteerCredential';
 const LEASE_KEY = 'classwise.heldLease';
 
 export const localVolunteer: VolunteerIdentity = {
-  id() {
-    let id = globalThis.localStorage?.getItem(VOLUNTEER_KEY);
-    if (!id) {
-      id = crypto.randomUUID();
-      globalThis.localStorage?.setItem(VOLUNTEER_KEY, id);
-    }
-    return id;
+  credential() {
+    return globalThis.localStorage?.getItem(CREDENTIAL_KEY) ?? null;
+  },
+  keepCredential(credential) {
+    if (credential) globalThis.localStorage?.setItem(CREDENTIAL_KEY, credential);
+    else globalThis.localStorage?.removeItem(CREDENTIAL_KEY);
   },
   heldLease() {
     const text = globalThis.localStorage?.getItem(LEASE_KEY);
@@ -161,9 +178,12 @@ export class Contributor {
           await this.contribute(engine, held);
           continue;
         }
-        const answer = await this.client.lease(studyId, this.volunteer.id(), displayName || undefined);
+        const answer = await this.lease(studyId, displayName || undefined);
         if (answer.lease === null) {
-          if (answer.studyComplete) return this.finish('Done: every unit of this study has its results. Thank you!');
+          if (answer.studyComplete) {
+            await this.listStudies();
+            return this.finish('Done: every unit of this study has its results. Thank you!');
+          }
           this.set({ phase: 'waiting', message: `No unit needs you right now (${answer.reason}). Asking again in ${IDLE_RETRY_MS / 1000} s.` });
           await this.sleep(IDLE_RETRY_MS);
           continue;
@@ -173,7 +193,9 @@ export class Contributor {
       }
       this.set({ phase: 'stopped', current: null, message: 'Stopped. Every uploaded unit counts; a unit stopped half way resumes from its checkpoint next time.' });
     } catch (error) {
-      this.set({ phase: this.stopRequested ? 'stopped' : 'failed', current: null, error: this.stopRequested ? null : messageOf(error) });
+      // The coordinator's refusals say what happened in words (a revoked credential: the organiser's reason); its class name adds nothing.
+      const message = error instanceof CoordinatorError ? error.message : messageOf(error);
+      this.set({ phase: this.stopRequested ? 'stopped' : 'failed', current: null, error: this.stopRequested ? null : message });
     }
   }
 
@@ -199,12 +221,42 @@ export class Contributor {
     this.set({ phase: 'stopping', message: 'Stopping…' });
   }
 
+  /**
+   * Asks for a unit with this volunteer's credential, first getting one from
+   * the coordinator. A credential it no longer knows (401: its database was
+   * replaced, say) is dropped and a new one asked for, once; a revoked one
+   * (403) stops the loop with the organiser's reason.
+   */
+  private async lease(studyId: string, displayName: string | undefined): Promise<LeaseAnswer> {
+    for (let attempt = 0; ; attempt++) {
+      let credential = this.volunteer.credential();
+      if (!credential) {
+        credential = (await this.client.register(displayName)).credential;
+        this.volunteer.keepCredential(credential);
+      }
+      try {
+        return await this.client.lease(studyId, credential, displayName);
+      } catch (error) {
+        if (!(error instanceof CoordinatorError && error.status === 401) || attempt > 0) throw error;
+        this.volunteer.keepCredential(null);
+      }
+    }
+  }
+
+  /** The credential the loop leased with: every later request of this unit carries it. */
+  private credential(): string {
+    const credential = this.volunteer.credential();
+    if (!credential) throw new Error('this browser has no volunteer credential: start again');
+    return credential;
+  }
+
   /** The lease this browser held for this study when it went away, if the coordinator still honours it. */
   private async stillHeld(studyId: string): Promise<Lease | null> {
     const held = this.volunteer.heldLease();
-    if (!held || held.study.id !== studyId) return null;
+    const credential = this.volunteer.credential();
+    if (!held || !credential || held.study.id !== studyId) return null;
     try {
-      await this.client.heartbeat(held.lease.id, this.volunteer.id());
+      await this.client.heartbeat(held.lease.id, credential);
       return held;
     } catch {
       this.volunteer.holdLease(null);
@@ -214,7 +266,7 @@ export class Contributor {
 
   /** One unit: train it (heartbeating the lease), check it answers the lease, upload it. */
   private async contribute(engine: Remote<EngineApi>, { lease, unit, dataset }: Lease): Promise<void> {
-    const volunteerId = this.volunteer.id();
+    const credential = this.credential();
     this.set({
       phase: 'training',
       message: `Training ${unit.label} on your GPU.`,
@@ -222,7 +274,7 @@ export class Contributor {
     });
     let leaseLost: string | null = null;
     const heartbeat = setInterval(() => {
-      this.client.heartbeat(lease.id, volunteerId).catch((error: unknown) => {
+      this.client.heartbeat(lease.id, credential).catch((error: unknown) => {
         if (error instanceof CoordinatorError && error.status >= 400 && error.status < 500) leaseLost = messageOf(error);
       });
     }, lease.heartbeatSeconds * 1000);
@@ -238,14 +290,14 @@ export class Contributor {
       clearInterval(heartbeat);
       // Stopped (or failed): the unit goes back for someone else; its checkpoint stays here for next time.
       this.volunteer.holdLease(null);
-      await this.client.release(lease.id, volunteerId).catch(() => undefined);
+      await this.client.release(lease.id, credential).catch(() => undefined);
       if (this.stopRequested) return;
       throw error;
     }
     clearInterval(heartbeat);
     if (result.dataset.contentHash !== dataset.contentHash) {
       this.volunteer.holdLease(null);
-      await this.client.release(lease.id, volunteerId).catch(() => undefined);
+      await this.client.release(lease.id, credential).catch(() => undefined);
       throw new Error(
         `your copy of the dataset (${result.dataset.name}, ${result.dataset.contentHash.slice(0, 12)}) is not the study's ` +
           `(${dataset.contentHash.slice(0, 12)}): delete it in the Datasets panel so it is fetched again`,
@@ -254,7 +306,7 @@ export class Contributor {
     this.set({ phase: 'uploading', message: `Uploading ${unit.label}…` });
     let state: string;
     try {
-      state = await this.upload(lease.id, volunteerId, result, () => leaseLost);
+      state = await this.upload(lease.id, credential, result, () => leaseLost);
     } finally {
       this.volunteer.holdLease(null);
     }
@@ -262,13 +314,15 @@ export class Contributor {
       current: null,
       done: [...this.state.done, { label: unit.label, seed: unit.seed, top1: result.top1, state, fromStorage }],
     });
+    // The study list's "n/N units done" moves with every upload.
+    await this.listStudies();
   }
 
   /** Retries what may pass later (network, 429, 5xx); a lease that has its result already counts as uploaded. */
-  private async upload(leaseId: string, volunteerId: string, result: RunResult, leaseLost: () => string | null): Promise<string> {
+  private async upload(leaseId: string, credential: string, result: RunResult, leaseLost: () => string | null): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.client.upload(leaseId, volunteerId, result)).state;
+        return (await this.client.upload(leaseId, credential, result)).state;
       } catch (error) {
         if (error instanceof CoordinatorError && error.status === 409) return 'pending';
         const transient = error instanceof CoordinatorError && (error.status === 0 || error.status === 429 || error.status >= 500);

@@ -1,8 +1,10 @@
 /**
- * The page's side of the coordinator's API (docs/coordinator.md): studies,
- * leases, heartbeats and uploads for a volunteer, and a study's progress and
- * validated results for its public page. Answers are checked on arrival like
- * any other input; refusals become CoordinatorError with the server's reasons.
+ * The page's side of the coordinator's API (docs/coordinator.md): a
+ * volunteer's credential, studies, leases, heartbeats and uploads, and a
+ * study's progress and validated results for its public page. Answers are
+ * checked on arrival like any other input; refusals become CoordinatorError
+ * with the server's reasons. No DOM: the volunteer loop runs under Node too
+ * (given a fetch), only `watch` needs EventSource.
  */
 import { z } from 'zod';
 import { parseWith, runConfigSchema } from '../study/config';
@@ -46,7 +48,9 @@ const studySummarySchema = z.object({ id: z.string(), name: z.string(), createdA
 export const studyDetailSchema = studySummarySchema.extend({
   spec: studySpecSchema,
   dataset: datasetInfoSchema,
-  contributors: z.array(z.object({ contributor: z.string(), displayName: z.string().nullable(), results: z.record(z.string(), count) })),
+  contributors: z.array(
+    z.object({ contributor: z.string(), displayName: z.string().nullable(), revoked: z.boolean().default(false), results: z.record(z.string(), count) }),
+  ),
   units: z.array(z.object({ id: count, label: z.string(), configHash: z.string(), seed: count, state: z.string(), validReplicas: z.array(z.string()) })),
 });
 
@@ -62,16 +66,31 @@ const leaseSchema = z.union([
 
 const uploadSchema = z.object({ resultId: z.string(), state: z.string(), unit: z.object({ id: count, state: z.string() }) });
 
+const credentialSchema = z.object({ credential: z.string().min(1), contributor: z.string(), displayName: z.string().nullable() });
+
 export type Progress = z.output<typeof progressSchema>;
 export type StudySummary = z.output<typeof studySummarySchema>;
 export type StudyDetail = z.output<typeof studyDetailSchema>;
 export type LeaseAnswer = z.output<typeof leaseSchema>;
 export type Lease = Extract<LeaseAnswer, { lease: object }>;
 export type UploadAnswer = z.output<typeof uploadSchema>;
+export type Credential = z.output<typeof credentialSchema>;
 
 export class CoordinatorClient {
-  /** `base` is the coordinator's origin ('' for the page's own, as under `npm start`). */
-  constructor(private readonly base = '') {}
+  /**
+   * `base` is the coordinator's origin ('' for the page's own, as under
+   * `npm start`); `fetcher` what requests go through (the global fetch, or
+   * another with the same contract, e.g. one bound to a local address).
+   */
+  constructor(
+    private readonly base = '',
+    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  /** A new volunteer credential, issued by the coordinator: what every lease, heartbeat and upload carries. */
+  async register(displayName?: string): Promise<Credential> {
+    return parseWith(credentialSchema, await this.request('POST', '/volunteers', displayName ? { displayName } : {}), 'credential');
+  }
 
   async studies(): Promise<StudySummary[]> {
     return parseWith(z.object({ studies: z.array(studySummarySchema) }), await this.request('GET', '/studies'), 'study list').studies;
@@ -86,21 +105,21 @@ export class CoordinatorClient {
     return parseResultsFile(await this.request('GET', `/studies/${encodeURIComponent(id)}/results`));
   }
 
-  async lease(studyId: string, volunteerId: string, displayName?: string): Promise<LeaseAnswer> {
+  async lease(studyId: string, credential: string, displayName?: string): Promise<LeaseAnswer> {
     const body = displayName ? { displayName } : {};
-    return parseWith(leaseSchema, await this.request('POST', `/studies/${encodeURIComponent(studyId)}/lease`, body, volunteerId), 'lease');
+    return parseWith(leaseSchema, await this.request('POST', `/studies/${encodeURIComponent(studyId)}/lease`, body, credential), 'lease');
   }
 
-  async heartbeat(leaseId: string, volunteerId: string): Promise<void> {
-    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/heartbeat`, {}, volunteerId);
+  async heartbeat(leaseId: string, credential: string): Promise<void> {
+    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/heartbeat`, {}, credential);
   }
 
-  async release(leaseId: string, volunteerId: string): Promise<void> {
-    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/release`, {}, volunteerId);
+  async release(leaseId: string, credential: string): Promise<void> {
+    await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/release`, {}, credential);
   }
 
-  async upload(leaseId: string, volunteerId: string, result: RunResult): Promise<UploadAnswer> {
-    return parseWith(uploadSchema, await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/result`, result, volunteerId), 'upload answer');
+  async upload(leaseId: string, credential: string, result: RunResult): Promise<UploadAnswer> {
+    return parseWith(uploadSchema, await this.request('POST', `/leases/${encodeURIComponent(leaseId)}/result`, result, credential), 'upload answer');
   }
 
   /**
@@ -120,13 +139,13 @@ export class CoordinatorClient {
     return () => source.close();
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown, volunteerId?: string): Promise<unknown> {
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown, credential?: string): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (volunteerId) headers[VOLUNTEER_HEADER] = volunteerId;
+    if (credential) headers[VOLUNTEER_HEADER] = credential;
     let response: Response;
     try {
-      response = await fetch(`${this.base}${API_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await this.fetcher(`${this.base}${API_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
       throw new CoordinatorError(0, `the coordinator could not be reached (${error instanceof Error ? error.message : String(error)})`, [], true);
     }

@@ -2,7 +2,7 @@
  * What the workbench hands the user as files: the results file, the per-class
  * CSV, a chart a view drew, and a finished run's trained model.
  */
-import { perClassCsv } from '../study/analysis';
+import { perClassCsv } from '../study/analysis-report';
 import { messageOf } from '../util/errors';
 import type { ComparisonController } from './comparison-controller';
 import { fileNameFor, type Download } from './download';
@@ -32,7 +32,7 @@ export class Exports {
   exportCsv(): void {
     const { analysis } = this.store.state.comparison;
     if (!analysis) return;
-    const name = this.store.state.study?.spec.name ?? this.comparison.importedStudyName ?? 'study';
+    const name = this.store.state.shown?.spec.name ?? this.comparison.importedStudyName ?? 'study';
     this.download(fileNameFor('classwise-per-class', name, 'csv'), new Blob([perClassCsv(analysis)], { type: 'text/csv' }));
   }
 

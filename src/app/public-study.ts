@@ -7,7 +7,8 @@
  * render it and call the methods below. It only reads results: no worker, no
  * TensorFlow.js.
  */
-import { analyzeRuns, perClassCsv, type StudyAnalysis } from '../study/analysis';
+import { analyzeRuns, type StudyAnalysis } from '../study/analysis';
+import { perClassCsv } from '../study/analysis-report';
 import type { ResultsFile } from '../study/results';
 import type { ClassInspection } from '../ui/views/types';
 import { CoordinatorClient, CoordinatorError, type Progress, type StudyDetail, type StudySummary } from './coordinator-client';
@@ -84,8 +85,8 @@ export class PublicStudy {
   private refreshing: Promise<void> | null = null;
   /** A change arrived while a refresh was under way: refresh once more after it. */
   private refreshAgain = false;
-  /** The number of valid results when the results file was last read: the file changes only when this does. */
-  private resultsAtValid: number | null = null;
+  /** Valid and withdrawn results when the results file was last read: the file changes only when these do. */
+  private resultsAtValid: string | null = null;
   private disposed = false;
 
   constructor(
@@ -347,8 +348,9 @@ export class PublicStudy {
   }
 }
 
-function validResults(progress: Progress): number {
-  return progress.results.valid ?? 0;
+/** What the validated results file depends on: a new valid result, or a revocation withdrawing some. */
+function validResults(progress: Progress): string {
+  return `${progress.results.valid ?? 0}/${progress.results.withdrawn ?? 0}`;
 }
 
 export function loadError(error: unknown): LoadError {

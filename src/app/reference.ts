@@ -4,18 +4,12 @@
  * through the engine's reference runner (src/engine/reference/run.ts).
  */
 import { selectBackend, type BackendName } from '../engine/backend';
-import { DEFAULT_KERNELS, installedKernels, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
+import { kernelCalls, type CustomKernelName } from '../engine/kernels';
+import { referenceEnvironment, type KernelSet, type ReferenceEnvironment } from '../engine/reference/environment';
 import { parseCase } from '../engine/reference/fixture';
 import { runReferenceCase, type CaseReport } from '../engine/reference/run';
 
-/** `custom`: the engine's default custom WebGPU kernels; `stock`: tfjs's own kernels only. */
-export type KernelSet = 'custom' | 'stock';
-
-export interface ReferenceEnvironment {
-  backend: string;
-  adapter: string;
-  kernels: string[];
-}
+export type { KernelSet, ReferenceEnvironment } from '../engine/reference/environment';
 
 export interface ReferencePage {
   /** Selects the backend (falling back as the app does) and, on WebGPU, the kernel set. */
@@ -34,14 +28,7 @@ declare global {
 
 window.classwiseReference = {
   async start(backend, kernels) {
-    const report = await selectBackend(backend);
-    if (report.backend === 'webgpu') installKernels(kernels === 'custom' ? DEFAULT_KERNELS : []);
-    const { adapter } = report;
-    return {
-      backend: report.backend,
-      adapter: adapter ? [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') : '',
-      kernels: installedKernels(),
-    };
+    return referenceEnvironment(await selectBackend(backend, kernels));
   },
   runCase: (caseJson, index) => runReferenceCase(parseCase(JSON.parse(caseJson), index)),
   kernelCalls: (reset) => kernelCalls(reset),

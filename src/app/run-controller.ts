@@ -9,7 +9,8 @@ import { parseStudySpec } from '../study/study';
 import { configHash } from '../study/config';
 import { messageOf } from '../util/errors';
 import type { ComparisonController } from './comparison-controller';
-import { idleStudy, isActive, type RunView, type SelectedStudy, type StudySource } from './state';
+import { localStorageNote, type LocalNote } from './local-note';
+import { finishedRun, idleStudy, isActive, plannedRuns, type RunView, type SelectedStudy, type StudySource } from './state';
 import { selectedStudy } from './study-selection';
 import { runStudy, type StudyEvent } from './study-runner';
 import type { EngineRef, Store } from './store';
@@ -26,24 +27,18 @@ const CHECKPOINT_EVERY_STEPS = 50;
  * can offer to resume it. Only the spec is kept here: the runs' checkpoints and
  * finished results are in IndexedDB.
  */
-export interface StudyJournal {
-  read(): string | null;
-  write(text: string): void;
-  clear(): void;
-}
+export type StudyJournal = LocalNote;
 
-const JOURNAL_KEY = 'classwise.runningStudy';
-
-export const localStorageJournal: StudyJournal = {
-  read: () => globalThis.localStorage?.getItem(JOURNAL_KEY) ?? null,
-  write: (text) => globalThis.localStorage?.setItem(JOURNAL_KEY, text),
-  clear: () => globalThis.localStorage?.removeItem(JOURNAL_KEY),
-};
+export const localStorageJournal: StudyJournal = localStorageNote('classwise.runningStudy');
 
 /** What a run needs from the rest of the workbench. */
 export interface RunHooks {
   /** Whether a study may start now (backend ready, nothing else holding the GPU). */
   canRun(): boolean;
+  /** A study has started: its runs are planned (with these config hashes). */
+  started(study: SelectedStudy, hashes: readonly string[]): void;
+  /** A run has finished, or the study has ended. */
+  progressed(): void;
   /** A study has ended: a run may have downloaded a dataset (the built-in Fashion-MNIST, a manifest URL). */
   afterRun(): void;
 }
@@ -85,7 +80,7 @@ export class RunController {
   async resumeInterrupted(): Promise<void> {
     const { interrupted, phase } = this.store.state;
     if (!interrupted || isActive(phase)) return;
-    this.store.set({ ...idleStudy(), study: interrupted, studyError: null, interrupted: null });
+    this.store.set({ ...idleStudy(), study: interrupted, shown: interrupted, studyError: null, interrupted: null });
     await this.run();
   }
 
@@ -103,27 +98,8 @@ export class RunController {
     this.wantCancel = false;
     this.journal.write(JSON.stringify({ source: study.source, spec: study.spec }));
     const hashes = await Promise.all(study.planned.map((p) => configHash(p.config)));
-    this.store.set({
-      ...idleStudy(),
-      interrupted: null,
-      phase: 'running',
-      runs: study.planned.map((p, index) => ({
-        ...p,
-        index,
-        status: 'planned',
-        epochs: null,
-        totalSteps: null,
-        stepsDone: 0,
-        latest: null,
-        losses: [],
-        accuracies: [],
-        evaluation: null,
-        startedAt: null,
-        resumedFrom: null,
-        result: null,
-        configHash: hashes[index]!,
-      })),
-    });
+    this.store.set({ ...idleStudy(), interrupted: null, shown: study, phase: 'running', runs: plannedRuns(study, hashes) });
+    this.hooks.started(study, hashes);
     this.comparison.recompare();
     try {
       const results = await runStudy(engine, study.spec, (event) => this.onStudyEvent(event), { checkpointEverySteps: CHECKPOINT_EVERY_STEPS });
@@ -140,6 +116,7 @@ export class RunController {
     } finally {
       this.wantPaused = false;
       this.wantCancel = false;
+      this.hooks.progressed();
       this.hooks.afterRun();
     }
   }
@@ -186,18 +163,10 @@ export class RunController {
         this.onRunEvent(event.index, event.event);
         return;
       case 'run-done': {
-        const { result } = event;
-        this.updateRun(event.index, {
-          status: 'done',
-          result,
-          stepsDone: result.steps,
-          totalSteps: this.store.state.runs[event.index]?.totalSteps ?? result.steps,
-          // The full history replaces the live points (one per read-back group).
-          losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
-          accuracies: result.evaluations.map((e) => ({ step: e.step, top1: e.top1 })),
-          evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1, perClass: result.perClass },
-        });
+        const run = this.store.state.runs[event.index];
+        if (run) this.updateRun(event.index, finishedRun(run, event.result));
         this.comparison.recompare();
+        this.hooks.progressed();
         return;
       }
     }

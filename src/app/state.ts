@@ -2,7 +2,7 @@
  * What the workbench page shows, as one immutable snapshot: the shape each
  * controller writes its part of and every component reads.
  */
-import type { BackendReport, CachedDataset, DatasetSummary, ImportedDataset, ImportProgress } from '../../workers/api';
+import type { BackendReport, CachedDataset, DatasetSummary, ImportedDataset, ImportProgress, MeasureProgress } from '../../workers/api';
 import type { StorageStatus } from '../storage/status';
 import type { PresetName } from '../study/presets';
 import type { StudySpec } from '../study/study';
@@ -12,6 +12,7 @@ import type { RunOutcome, StudyAnalysis } from '../study/analysis';
 import type { StepEstimate } from '../study/estimate';
 import type { ClassInspection } from '../ui/views/types';
 import type { ContributeState } from './contributor';
+import type { TrialState } from './model-trial';
 
 export type StudySource =
   | { kind: 'preset'; name: PresetName }
@@ -83,10 +84,14 @@ export type StudyPhase = 'idle' | 'running' | 'pausing' | 'paused' | 'cancelling
 
 export interface WorkbenchState {
   backend: BackendState;
+  /** The study in the designer: what Run would run. Editing it leaves the shown study's results alone. */
   study: SelectedStudy | null;
-  /** Why the last study the user chose was refused. */
+  /** Why the last study the user chose was refused (the designer keeps the one it had). */
   studyError: string | null;
+  /** The study whose runs, results and per-class views are on screen: the one last run or reopened. */
+  shown: SelectedStudy | null;
   phase: StudyPhase;
+  /** The shown study's runs. */
   runs: RunView[];
   /** Index of the run in progress (or the last one that was). */
   current: number | null;
@@ -103,6 +108,31 @@ export interface WorkbenchState {
   comparison: ComparisonState;
   /** Contribute mode: units of a shared study trained here for the coordinator. */
   contribute: ContributeState;
+  library: LibraryState;
+  /** Try the model: an image through the shown comparison's two trained models. */
+  trial: TrialState;
+}
+
+/** A past study, as the list shows it (the StudyRecord without its spec). */
+export interface PastStudy {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  planned: number;
+  finished: number;
+  dataset: string;
+  headline: string | null;
+}
+
+/** The studies run in this browser, kept in IndexedDB. */
+export interface LibraryState {
+  /** Newest first; null until first read. */
+  studies: PastStudy[] | null;
+  /** The library's id of the shown study, once it is stored. */
+  shownId: string | null;
+  /** Why the last list, reopen, rename or delete failed, in words. */
+  error: string | null;
 }
 
 /** What the study designer shows besides the spec: the dataset's size and a measured step, for the estimate. */
@@ -110,6 +140,10 @@ export interface DesignState {
   datasetSummary: DatasetSummary | null;
   estimate: StepEstimate | null;
   measuring: boolean;
+  /** What the measurement under way is doing. */
+  measureProgress: MeasureProgress | null;
+  /** A cancel was asked for: the worker stops after the step in flight. */
+  measureCancelling: boolean;
   /** Why the dataset could not be described or the step not measured. */
   problem: string | null;
 }
@@ -120,7 +154,11 @@ export interface ComparisonState {
   /** Why the runs cannot be compared (e.g. different datasets). */
   problem: string | null;
   imported: { fileName: string; studyName: string; runs: number }[];
+  /** The imported runs the views count, for the runs table (a run already on screen is counted once, from there). */
+  importedRuns: { fileName: string; result: RunResult }[];
   importError: string | null;
+  /** What the last import added, when it was not all of the file (runs already on screen are not counted twice). */
+  importNote: string | null;
   selectedComparison: string | null;
   selectedClasses: number[];
   inspected: ClassInspection | null;
@@ -163,4 +201,40 @@ export function isActive(phase: StudyPhase): boolean {
 /** The run part of the state, as it is before a study runs. */
 export function idleStudy(): Pick<WorkbenchState, 'phase' | 'runs' | 'current' | 'studyEtaSec' | 'error' | 'results'> {
   return { phase: 'idle', runs: [], current: null, studyEtaSec: null, error: null, results: null };
+}
+
+/** A study's runs as planned, none started yet. */
+export function plannedRuns(study: SelectedStudy, hashes: readonly string[]): RunView[] {
+  return study.planned.map((p, index) => ({
+    ...p,
+    index,
+    status: 'planned',
+    epochs: null,
+    totalSteps: null,
+    stepsDone: 0,
+    latest: null,
+    losses: [],
+    accuracies: [],
+    evaluation: null,
+    startedAt: null,
+    resumedFrom: null,
+    result: null,
+    configHash: hashes[index] ?? null,
+  }));
+}
+
+/** A run view of a run that finished (while it trained here, or read back from storage). */
+export function finishedRun(run: RunView, result: RunResult): RunView {
+  return {
+    ...run,
+    status: 'done',
+    result,
+    stepsDone: result.steps,
+    totalSteps: run.totalSteps ?? result.steps,
+    epochs: run.epochs ?? result.config.training.epochs,
+    // The full history replaces the live points (one per read-back group).
+    losses: result.history.map((h) => ({ step: h.step + 1, loss: h.loss })),
+    accuracies: result.evaluations.map((e) => ({ step: e.step, top1: e.top1 })),
+    evaluation: { epoch: result.evaluations.at(-1)?.epoch ?? 0, top1: result.top1, perClass: result.perClass },
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * The one place the workbench's state lives. Each controller writes its own
  * part through set() or patch(); components get every new snapshot through
- * subscribe(). A change of study runs the hooks registered for it (the
- * comparison and the dataset description follow the study on screen).
+ * subscribe(). A change of one field runs the hooks registered for it (the
+ * dataset description follows the designed study, the comparison the shown one).
  */
 import type { Remote } from 'comlink';
 import type { EngineApi } from '../../workers/api';
@@ -12,11 +12,11 @@ import type { WorkbenchState } from './state';
 export type EngineRef = () => Remote<EngineApi> | null;
 
 /** The parts of the state that are objects of their own, patched field by field. */
-type Section = 'datasets' | 'design' | 'comparison';
+type Section = 'datasets' | 'design' | 'comparison' | 'library';
 
 export class Store {
   private listeners = new Set<(state: WorkbenchState) => void>();
-  private studyHooks: (() => void)[] = [];
+  private hooks: { key: keyof WorkbenchState; hook: () => void }[] = [];
 
   constructor(private current: WorkbenchState) {}
 
@@ -31,16 +31,16 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** Runs `hook` after every change that puts another study on screen. */
-  onStudyChange(hook: () => void): void {
-    this.studyHooks.push(hook);
+  /** Runs `hook` after every change that gives `key` another value. */
+  onChange(key: keyof WorkbenchState, hook: () => void): void {
+    this.hooks.push({ key, hook });
   }
 
   set(patch: Partial<WorkbenchState>): void {
-    const studyChanged = 'study' in patch && patch.study !== this.current.study;
+    const previous = this.current;
     this.current = { ...this.current, ...patch };
     for (const listener of this.listeners) listener(this.current);
-    if (studyChanged) for (const hook of this.studyHooks) hook();
+    for (const { key, hook } of this.hooks) if (key in patch && patch[key] !== previous[key]) hook();
   }
 
   patch<K extends Section>(section: K, patch: Partial<WorkbenchState[K]>): void {

@@ -7,41 +7,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { cropResampling } from '../augment/crop';
-import { generateSynthetic } from '../data/synthetic';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend';
 import { BatchLoader } from '../engine/batches';
-import { installKernels, type CustomKernelName } from '../engine/kernels';
+import type { KernelPolicy } from '../engine/kernels/names';
+import { setKernelPolicy } from '../engine/kernels/policy';
+import { useKernels } from './host';
 import { crossEntropy } from '../engine/layers';
 import { Sgd, trainStep } from '../engine/optimizer';
 import { createResNet } from '../engine/resnet';
 import { train } from '../engine/train';
 import { buildArchitecture } from '../model/architecture';
-import { parseRunConfig, type RunConfig } from '../study/config';
+import type { RunConfig } from '../study/config';
 import { RunControl } from '../training/control';
 import { Rng } from '../util/rng';
 import { timeBatches } from './batch-timing';
-import { classesFor, type Breakdown, type EngineTiming, type Measured, type ModelCase, type PipelineTiming, type StepTiming } from './training';
-
-function runConfig(c: ModelCase): RunConfig {
-  // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
-  const classes = classesFor(c);
-  return parseRunConfig({
-    model: { arch: c.arch },
-    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
-    augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
-    training: {
-      epochs: 1,
-      batchSize: c.batch,
-      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
-      lossReadEvery: c.steps,
-    },
-  });
-}
-
-function synthetic(config: RunConfig) {
-  if (config.dataset.kind !== 'synthetic') throw new Error('the bench trains on generated data');
-  return generateSynthetic(config.dataset);
-}
+import { classesFor, runConfig, synthetic, type Breakdown, type EngineTiming, type Measured, type ModelCase, type PipelineTiming, type StepTiming } from './training';
 
 const gpuBytes = (): number | null => {
   const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
@@ -182,12 +162,14 @@ async function profile(c: ModelCase): Promise<Breakdown> {
 }
 
 const api = {
-  async init(backend: BackendName): Promise<BackendReport> {
-    return selectBackend(backend);
+  async init(backend: BackendName, policy: KernelPolicy = 'custom'): Promise<BackendReport> {
+    return selectBackend(backend, policy);
   },
-  /** Custom kernels on (the given ones) or off; WebGPU only. */
-  kernels(names: CustomKernelName[] | undefined, on: boolean): void {
-    if (tf.getBackend() === 'webgpu') installKernels(on ? names : []);
+  /** The kernel policy for what runs next (WebGPU only): the engine loop applies it when it starts, the profile and the bare loop at once. */
+  async kernels(policy: KernelPolicy): Promise<void> {
+    if (tf.getBackend() !== 'webgpu') return;
+    setKernelPolicy(policy);
+    if (policy !== 'auto') useKernels(policy);
   },
   engine,
   bare,

@@ -1,22 +1,10 @@
 /**
- * Inputs for comparing a custom kernel with the stock one: which kernel, the
- * shapes and the attributes. Pure data, shared by the kernel tests and the
- * bench.
+ * Kernel cases for the kernel tests and the bench (the type and the model's
+ * own cases are src/engine/kernels/cases.ts).
  */
-export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+import type { KernelCase, Pad } from '../engine/kernels/cases';
 
-export type KernelCase =
-  | { kernel: 'Conv2D'; x: number[]; filter: number[]; stride: number; pad: Pad }
-  | { kernel: 'Conv2DBackpropFilter'; x: number[]; filter: number[]; stride: number; pad: Pad }
-  | { kernel: 'Conv2DBackpropInput'; x: number[]; filter: number[]; stride: number; pad: Pad }
-  | { kernel: 'Multiply' | 'Sub' | 'Add' | 'RealDiv'; a: number[]; b: number[]; fallback?: true }
-  | { kernel: 'Sum' | 'Mean'; x: number[]; axis: number[]; keepDims: boolean; fallback?: true };
-
-export function caseName(c: KernelCase): string {
-  if ('filter' in c) return `${c.kernel} x${c.x.join('×')} w${c.filter.join('×')} s${c.stride} ${JSON.stringify(c.pad)}`;
-  if ('a' in c) return `${c.kernel} ${c.a.join('×')} ∘ ${c.b.join('×')}`;
-  return `${c.kernel} ${c.x.join('×')} axis ${c.axis.join(',')}${c.keepDims ? ' keepDims' : ''}`;
-}
+export { caseName, type KernelCase, type Pad } from '../engine/kernels/cases';
 
 /** Whether the custom kernel is meant to hand this case back to the stock one. */
 export function isFallback(c: KernelCase): boolean {

@@ -7,38 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { installedKernels, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
 import { caseName, type KernelCase } from './kernel-cases';
+import { compareFusions, type FusionAgreement } from './fusions';
+import { inputsOf, runCase, timeKernel, type KernelTiming } from '../engine/kernels/timing';
 
-function inputsOf(c: KernelCase, seed: number): { inputs: Record<string, tf.Tensor>; attrs: Record<string, unknown> } {
-  const random = (shape: number[], s: number) => tf.randomUniform(shape, -1, 1, 'float32', seed * 7919 + s);
-  switch (c.kernel) {
-    case 'Conv2D':
-      return { inputs: { x: random(c.x, 1), filter: random(c.filter, 2) }, attrs: { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 } };
-    case 'Conv2DBackpropFilter': {
-      const x = random(c.x, 1);
-      const outShape = tf.backend_util.computeConv2DInfo(c.x as never, c.filter as never, c.stride, 1, c.pad as never).outShape;
-      return { inputs: { x, dy: random(outShape, 3) }, attrs: { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } };
-    }
-    case 'Conv2DBackpropInput': {
-      const outShape = tf.backend_util.computeConv2DInfo(c.x as never, c.filter as never, c.stride, 1, c.pad as never).outShape;
-      return { inputs: { dy: random(outShape, 3), filter: random(c.filter, 2) }, attrs: { inputShape: c.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' } };
-    }
-    case 'Multiply':
-    case 'Sub':
-    case 'Add':
-    case 'RealDiv': {
-      // Divisors kept away from zero, so the comparison measures the kernels and not 1/ε.
-      const b = c.kernel === 'RealDiv' ? tf.tidy(() => tf.add(tf.abs(random(c.b, 5)), 0.5)) : random(c.b, 5);
-      return { inputs: { a: random(c.a, 4), b }, attrs: {} };
-    }
-    case 'Sum':
-    case 'Mean':
-      return { inputs: { x: random(c.x, 6) }, attrs: { axis: c.axis, keepDims: c.keepDims } };
-  }
-}
-
-function run(c: KernelCase, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor {
-  return tf.engine().runKernel(c.kernel, inputs as never, attrs as never) as tf.Tensor;
-}
+export type { KernelTiming };
 
 export interface Agreement {
   name: string;
@@ -62,14 +34,14 @@ async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
   const { inputs, attrs } = inputsOf(c, seed);
   try {
     installKernels([]);
-    const stock = run(c, inputs, attrs);
+    const stock = runCase(c, inputs, attrs);
     installKernels([c.kernel]);
     kernelCalls(true);
     // A shader that fails to compile leaves its output buffer as it was, which
     // can hold anything, so validation errors are caught, not just values.
     const device = (tf.backend() as unknown as { device: GPUDevice }).device;
     device.pushErrorScope('validation');
-    const custom = run(c, inputs, attrs);
+    const custom = runCase(c, inputs, attrs);
     const [s, k] = await Promise.all([stock.data(), custom.data()]);
     const gpuError = await device.popErrorScope();
     const ran = kernelCalls(true)[c.kernel]?.custom ?? 0;
@@ -92,65 +64,6 @@ async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
     };
     tf.dispose([stock, custom]);
     return result;
-  } finally {
-    tf.dispose(Object.values(inputs));
-    installKernels(previous);
-  }
-}
-
-export interface KernelTiming {
-  name: string;
-  kernel: CustomKernelName;
-  /** Median ms per call, stock and custom, timed alternately in the same page. */
-  stockMs: number;
-  customMs: number;
-  speedup: number;
-  reps: number;
-  timer: 'gpu-timestamp' | 'wall';
-}
-
-/** One call's time: the GPU's timestamps when the adapter has them, else wall time to a read-back. */
-async function timeOnce(c: KernelCase, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>, gpuTimer: boolean): Promise<number> {
-  if (gpuTimer) {
-    const info = await tf.profile(async () => {
-      const out = run(c, inputs, attrs);
-      await out.data();
-      out.dispose();
-    });
-    return info.kernels.filter((k) => k.name === c.kernel).reduce((ms, k) => ms + (k.kernelTimeMs as number), 0);
-  }
-  const t0 = performance.now();
-  const out = run(c, inputs, attrs);
-  await out.data();
-  out.dispose();
-  return performance.now() - t0;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function time(c: KernelCase, reps = 3): Promise<KernelTiming> {
-  await selectBackend('webgpu');
-  const previous = installedKernels();
-  const gpuTimer = (tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery === true;
-  const { inputs, attrs } = inputsOf(c, 1);
-  try {
-    const stockMs: number[] = [];
-    const customMs: number[] = [];
-    // A first call of each compiles its pipeline; then the two alternate, so
-    // a change in the machine's load falls on both.
-    for (let r = -1; r < reps; r++) {
-      installKernels([]);
-      const s = await timeOnce(c, inputs, attrs, gpuTimer);
-      installKernels([c.kernel]);
-      const k = await timeOnce(c, inputs, attrs, gpuTimer);
-      if (r >= 0) {
-        stockMs.push(s);
-        customMs.push(k);
-      }
-    }
-    const stock = median(stockMs);
-    const custom = median(customMs);
-    return { name: caseName(c), kernel: c.kernel, stockMs: stock, customMs: custom, speedup: stock / custom, reps, timer: gpuTimer ? 'gpu-timestamp' : 'wall' };
   } finally {
     tf.dispose(Object.values(inputs));
     installKernels(previous);
@@ -180,14 +93,20 @@ async function timeAll(cases: KernelCase[], reps = 3, flags: Record<string, bool
   for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
   try {
     const results: KernelTiming[] = [];
-    for (const c of cases) results.push(await time(c, reps));
+    for (const c of cases) results.push(await timeKernel(c, reps));
     return results;
   } finally {
     for (const [k, v] of Object.entries(previous)) tf.env().set(k, v);
   }
 }
 
-export const kernelBench = { compareAll, timeAll };
+/** The fused BatchNorm and SGD against the composite ops (src/bench/fusions.ts), on this page's device. */
+async function compareFusedOps(): Promise<FusionAgreement[]> {
+  await selectBackend('webgpu');
+  return compareFusions();
+}
+
+export const kernelBench = { compareAll, timeAll, compareFusedOps };
 
 declare global {
   interface Window {

@@ -2,7 +2,7 @@
  * A bench report as markdown: the tables the README quotes. Pure: no tfjs,
  * no DOM; every ratio in it is computed from numbers of the same report.
  */
-import type { BenchReport, Breakdown, Measured, TrainingRow } from './training';
+import type { BenchReport, Breakdown, CaseFigures, DawnFigures, Measured, TrainingRow } from './training';
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const n1 = (x: number) => x.toFixed(1);
@@ -14,7 +14,54 @@ function cell<T>(m: Measured<T>, show: (v: T) => string): string {
   return m.status === 'ok' ? show(m) : `${m.status}: ${m.reason}`;
 }
 
-export function adapterName(report: BenchReport): string {
+/** custom ÷ stock, as `×0.18`, or blank when either is missing. */
+const ratio = (custom: number | null, stock: number | null) => (custom !== null && stock !== null && stock > 0 ? `×${n2(custom / stock)}` : '');
+const maybe = (x: number | null, show: (v: number) => string) => (x === null ? '' : show(x));
+
+function hostTable(cases: CaseFigures[]): string[] {
+  const lines = [
+    '| model | input | batch | dispatches/step | stock | ratio | host ms/step (Dawn null) | stock | ratio | host CPU ms/step | stock | ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of cases) {
+    lines.push(
+      `| ${c.arch}${c.hostWidth !== null && c.hostWidth !== 1 ? ` (width ${c.hostWidth} on null)` : ''} | ${c.size}×${c.size} | ${c.batch} | ${maybe(c.dispatchesPerStep, n0)} | ${maybe(c.stockDispatchesPerStep, n0)} | ${ratio(c.dispatchesPerStep, c.stockDispatchesPerStep)} | ${maybe(c.hostMsPerStep, n1)} | ${maybe(c.stockHostMsPerStep, n1)} | ${ratio(c.hostMsPerStep, c.stockHostMsPerStep)} | ${maybe(c.hostCpuMsPerStep, n1)} | ${maybe(c.stockHostCpuMsPerStep, n1)} | ${ratio(c.hostCpuMsPerStep, c.stockHostCpuMsPerStep)} |`,
+    );
+  }
+  return lines;
+}
+
+/** The first model's dispatches by kernel, custom beside stock. */
+function dispatchTable(c: CaseFigures, top = 16): string[] {
+  const names = [...new Set([...c.byKernel, ...c.stockByKernel].sort((a, b) => b.dispatches - a.dispatches).map((k) => k.kernel))].slice(0, top);
+  const of = (list: CaseFigures['byKernel'], name: string) => list.find((k) => k.kernel === name)?.dispatches ?? 0;
+  const lines = ['| kernel | dispatches (custom) | stock |', '| --- | --- | --- |'];
+  for (const name of names) lines.push(`| ${name} | ${of(c.byKernel, name)} | ${of(c.stockByKernel, name)} |`);
+  return lines;
+}
+
+function dawnTable(dawn: DawnFigures[]): string[] {
+  const lines = [
+    '| Dawn backend | adapter | model | input | batch | ms/step | stock | ratio | kernel ms/step | stock | ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const d of dawn) {
+    if ('unavailable' in d) {
+      lines.push(`| ${d.backend} | unavailable: ${d.unavailable} | | | | | | | | | |`);
+      continue;
+    }
+    const adapter = d.adapter ? [d.adapter.vendor, d.adapter.architecture, d.adapter.device].filter(Boolean).join(' ') : '';
+    for (const c of d.cases) {
+      const ms = (m: typeof c.custom) => (m.status === 'ok' ? m.msPerStep : null);
+      lines.push(
+        `| ${d.backend} | ${adapter} | ${c.model.arch} | ${c.model.size}×${c.model.size} | ${c.model.batch} | ${c.custom.status === 'ok' ? n0(c.custom.msPerStep) : `${c.custom.status}: ${c.custom.reason}`} | ${c.stock.status === 'ok' ? n0(c.stock.msPerStep) : `${c.stock.status}: ${c.stock.reason}`} | ${ratio(ms(c.custom), ms(c.stock))} | ${maybe(c.customKernelMs, n0)} | ${maybe(c.stockKernelMs, n0)} | ${ratio(c.customKernelMs, c.stockKernelMs)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+export function adapterName(report: Pick<BenchReport, 'adapter'>): string {
   const a = report.adapter;
   return a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unknown adapter' : 'no WebGPU adapter';
 }
@@ -80,9 +127,22 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(`Adapter: ${adapterName(report)} (shader-f16: ${report.adapter?.shaderF16 ? 'yes' : 'no'}); tfjs ${report.tfjsVersion}; ${report.cores} cores; ${report.userAgent}. Whole run: ${n0(report.wallSec)} s.`);
   out.push('');
-  out.push('## Training steps');
-  out.push('');
-  out.push(...trainingTable(report.training));
+  if (report.load) out.push(`Load average (1, 5, 15 min) before: ${report.load.before.map(n2).join(', ')}; after: ${report.load.after.map(n2).join(', ')}.`, '');
+  if (report.cases.some((c) => c.dispatchesPerStep !== null)) {
+    out.push('## Dispatches and host time per training step', '');
+    out.push('Custom kernels and fusions against stock tfjs, same run; host time on Dawn\'s null backend, which executes nothing.', '');
+    out.push(...hostTable(report.cases));
+    const first = report.cases.find((c) => c.byKernel.length > 0);
+    if (first) out.push('', `Dispatches by kernel, ${first.arch} ${first.size} px batch ${first.batch}:`, '', ...dispatchTable(first));
+    if (report.host && 'unavailable' in report.host) out.push('', `Dawn's null backend: ${report.host.unavailable}`);
+    out.push('');
+  }
+  if (report.dawn.length) out.push('## Dawn for Node', '', ...dawnTable(report.dawn), '');
+  if (report.training.length) {
+    out.push('## Training steps');
+    out.push('');
+    out.push(...trainingTable(report.training));
+  }
   const speedups = stepSpeedups(report.training);
   if (speedups.length) {
     out.push('', 'Custom kernels against the stock ones, whole training step (engine loop):', '', ...speedups);

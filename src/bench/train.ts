@@ -24,7 +24,10 @@ const describe = (c: ModelCase) => `${c.arch} ${c.size}px batch ${c.batch}`;
 const skipped = <T>(reason: string): Measured<T> => ({ status: 'skipped', reason });
 const fmt = (m: Measured<{ msPerStep: number }>) => (m.status === 'ok' ? `${m.msPerStep.toFixed(0)} ms/step` : `${m.status}: ${m.reason}`);
 
-async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'all'): Promise<BenchReport> {
+/** The browser's part of a report; the CLI adds the Dawn figures. */
+export type BrowserReport = Omit<BenchReport, 'host' | 'dawn' | 'cases' | 'load'>;
+
+async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'all'): Promise<BrowserReport> {
   const started = performance.now();
   const training: TrainingRow[] = [];
   let breakdown: BenchReport['breakdown'] = null;
@@ -32,7 +35,7 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
   for (const requested of plan.backends) {
     let { api, terminate } = startWorker();
     try {
-      const report = await api.init(requested);
+      const report = await api.init(requested, plan.policy);
       /**
        * A step cannot be interrupted from inside, and the warm-up that the
        * budget check waits for can itself take minutes on a large model, so a
@@ -49,13 +52,13 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
         log(`${what}: no result within ${limit / 1000} s; restarting the worker`);
         terminate();
         ({ api, terminate } = startWorker());
-        await api.init(requested);
+        await api.init(requested, plan.policy);
         return skipped(`over budget: not finished within ${limit / 1000} s (3× the budget)`);
       };
       const unavailable = report.backend !== requested ? `${requested} unavailable: ${report.fallbacks.map((f) => f.reason).join('; ')}` : null;
       const measure = async (model: ModelCase, kernels: TrainingRow['kernels'], withBare: boolean): Promise<TrainingRow> => {
         const row: TrainingRow = { backend: report.backend, requested, ...model, kernels, engine: skipped(''), bare: skipped('not asked for (--bare-all)'), overhead: null, pipeline: skipped('') };
-        await api.kernels(plan.kernels, kernels !== 'stock');
+        await api.kernels(kernels === 'stock' ? 'stock' : (plan.policy ?? 'custom'));
         row.engine = await bounded(`${requested} ${describe(model)}`, () => api.engine(model, budgetMs));
         log(`${requested} ${kernels} ${describe(model)}: engine ${fmt(row.engine)}`);
         if (withBare) {
@@ -83,9 +86,9 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
         training.push(row);
       }
       if (requested === 'webgpu' && !unavailable && plan.profile) {
-        await api.kernels(plan.kernels, false);
+        await api.kernels('stock');
         const stock = await api.profile(plan.profile);
-        await api.kernels(plan.kernels, true);
+        await api.kernels('custom');
         const custom = await api.profile(plan.profile);
         breakdown = { model: plan.profile, stock, custom };
         log(`profile ${describe(plan.profile)}: stock kernels ${stock.kernelMs.toFixed(0)} ms, custom ${custom.kernelMs.toFixed(0)} ms`);
@@ -101,7 +104,8 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
   for (const k of kernels) log(`kernel ${k.name}: stock ${k.stockMs.toFixed(1)} ms, custom ${k.customMs.toFixed(1)} ms, ×${k.speedup.toFixed(2)}`);
   const adapter = backend.adapter;
   return {
-    schema: 'classwise.bench/1',
+    schema: 'classwise.bench/2',
+    runtime: 'browser',
     date: new Date().toISOString(),
     userAgent: navigator.userAgent,
     tfjsVersion: tf.version.tfjs,

@@ -2,7 +2,9 @@
  * What the training bench measures and reports: pure types and the plan,
  * shared by the page, its worker and the CLI.
  */
-import type { CustomKernelName } from '../engine/kernels';
+import { generateSynthetic } from '../data/synthetic';
+import type { KernelPolicy } from '../engine/kernels/names';
+import { parseRunConfig, type RunConfig } from '../study/config';
 
 export type Arch = 'resnet20' | 'resnet18' | 'resnet50';
 
@@ -13,6 +15,8 @@ export interface ModelCase {
   batch: number;
   /** Timed steps, after a group of as many untimed warm-up steps. */
   steps: number;
+  /** Channel width multiplier (1 unless given). */
+  width?: number;
 }
 
 /**
@@ -26,6 +30,28 @@ export function classesFor(c: ModelCase): number {
   let classes = 10;
   while (images % classes !== 0) classes--;
   return classes;
+}
+
+/** The run config a case trains: generated data for exactly two groups of `steps` steps, crop and flip, SGD with momentum and weight decay. */
+export function runConfig(c: ModelCase): RunConfig {
+  // Two groups of `steps` steps: the first warms up (compiles), the second is timed.
+  const classes = classesFor(c);
+  return parseRunConfig({
+    model: { arch: c.arch, width: c.width ?? 1 },
+    dataset: { kind: 'synthetic', size: c.size, channels: 3, classes, trainPerClass: (2 * c.steps * c.batch) / classes, testPerClass: 1 },
+    augmentation: { crop: { kind: 'resized', scale: 0.08 }, flip: true },
+    training: {
+      epochs: 1,
+      batchSize: c.batch,
+      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+      lossReadEvery: c.steps,
+    },
+  });
+}
+
+export function synthetic(config: RunConfig) {
+  if (config.dataset.kind !== 'synthetic') throw new Error('the bench trains on generated data');
+  return generateSynthetic(config.dataset);
 }
 
 export type Measured<T> = ({ status: 'ok' } & T) | { status: 'skipped' | 'failed'; reason: string };
@@ -76,7 +102,7 @@ export interface TrainingRow {
   arch: Arch;
   size: number;
   batch: number;
-  /** `custom`: src/engine/kernels installed; `stock`: tfjs's own kernels; `n/a` off WebGPU. */
+  /** `custom`: src/engine/kernels and the fusions (or the autotuner's choice, with --kernels auto); `stock`: tfjs's own kernels; `n/a` off WebGPU. */
   kernels: 'custom' | 'stock' | 'n/a';
   engine: Measured<EngineTiming>;
   /** A bare tfjs loop on the same model: tf.train.momentum's minimize on one fixed, pre-uploaded batch. */
@@ -97,12 +123,75 @@ export interface BenchPlan {
   profile: ModelCase | null;
   /** Skip a case when its warm-up says it would take longer than this. */
   budgetSec: number;
-  /** Which custom kernels are on when they are on. */
-  kernels?: CustomKernelName[];
+  /** The kernel policy the engine-loop rows train with (`--kernels`); the comparison rows force custom and stock. */
+  policy?: KernelPolicy;
+}
+
+/**
+ * Dawn's null backend refuses allocations past 512 MB in all; a full-width
+ * ResNet-50 (its weights, momentum and gradients alone near 300 MB, and tfjs
+ * keeps freed buffers for reuse) runs out there. Dispatches and their host
+ * cost do not depend on the channel count, so such a model is measured on
+ * null at the largest of 1, ½, ¼ whose weights, momentum and gradients fit
+ * in 64 MB, and the report says so.
+ */
+export function nullWidth(parameters: (width: number) => number): number {
+  for (const width of [1, 0.5, 0.25]) if (parameters(width) * 3 * 4 <= 64 * 2 ** 20) return width;
+  return 0.125;
+}
+
+/** The four figures of each model from the null backend's run. */
+export function caseFigures(models: ModelCase[], host: DawnFigures | null): CaseFigures[] {
+  return models.map((m) => {
+    const found = host && 'cases' in host ? host.cases.find((c) => c.model.arch === m.arch && c.model.size === m.size && c.model.batch === m.batch) : undefined;
+    const custom = found?.custom.status === 'ok' ? found.custom : null;
+    const stock = found?.stock.status === 'ok' ? found.stock : null;
+    return {
+      arch: m.arch,
+      size: m.size,
+      batch: m.batch,
+      hostWidth: found?.model.width ?? (found ? 1 : null),
+      dispatchesPerStep: custom?.dispatchesPerStep ?? null,
+      stockDispatchesPerStep: stock?.dispatchesPerStep ?? null,
+      hostMsPerStep: custom?.msPerStep ?? null,
+      stockHostMsPerStep: stock?.msPerStep ?? null,
+      hostCpuMsPerStep: custom?.cpuMsPerStep ?? null,
+      stockHostCpuMsPerStep: stock?.cpuMsPerStep ?? null,
+      byKernel: custom?.byKernel ?? [],
+      stockByKernel: stock?.byKernel ?? [],
+    };
+  });
+}
+
+/** A Dawn backend's figures (src/bench/dawn.ts), or why it gave none. */
+export type DawnFigures = import('./dawn').DawnBench | { backend: string; unavailable: string };
+
+/**
+ * One model's machine-independent figures, with the custom kernels and
+ * fusions and with stock tfjs, from the same run: dispatches per training
+ * step (counted) and host milliseconds per step on Dawn's null backend.
+ */
+export interface CaseFigures {
+  arch: Arch;
+  size: number;
+  batch: number;
+  /** The width the host figures were measured at: below 1 where Dawn's null backend could not hold the full model (see nullWidth). */
+  hostWidth: number | null;
+  dispatchesPerStep: number | null;
+  stockDispatchesPerStep: number | null;
+  hostMsPerStep: number | null;
+  stockHostMsPerStep: number | null;
+  /** The same steps' CPU time (process.cpuUsage), less perturbed by a loaded machine than the wall time. */
+  hostCpuMsPerStep: number | null;
+  stockHostCpuMsPerStep: number | null;
+  byKernel: { kernel: string; dispatches: number }[];
+  stockByKernel: { kernel: string; dispatches: number }[];
 }
 
 export interface BenchReport {
-  schema: 'classwise.bench/1';
+  schema: 'classwise.bench/2';
+  /** Where the training and kernel tables ran: Chromium's WebGPU, or Dawn's in Node (then those tables are empty and `dawn` has the adapters). */
+  runtime: 'browser' | 'node';
   date: string;
   userAgent: string;
   tfjsVersion: string;
@@ -114,5 +203,13 @@ export interface BenchReport {
   breakdown: { model: ModelCase; stock: Breakdown; custom: Breakdown } | null;
   /** Each custom kernel against its stock kernel on the same inputs, alternating, in this run. */
   kernels: import('./kernels').KernelTiming[];
+  /** Dawn's null backend: the host figures; null when not measured (--no-host). */
+  host: DawnFigures | null;
+  /** The Dawn backends that compute (node runtime). */
+  dawn: DawnFigures[];
+  /** Per model, the four figures and the dispatches by kernel. */
+  cases: CaseFigures[];
+  /** The machine's load average (1, 5, 15 min) before and after: host times on a loaded machine are too high. */
+  load: { before: number[]; after: number[] } | null;
   wallSec: number;
 }

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 
 export const CHROMIUM_PATH = process.env.CLASSWISE_CHROMIUM ?? '/usr/bin/chromium';
@@ -91,4 +91,26 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Hea
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The app served with Vite on loopback, a fresh headless Chromium, and `path`
+ * open in it (page errors printed) for `work`; everything closed after. The
+ * study and contribute CLIs' browser routes.
+ */
+export async function withHeadlessPage<T>(root: string, path: string, options: ChromiumOptions & ServerOptions, work: (page: Page) => Promise<T>): Promise<T> {
+  const server = await startServer(root, options);
+  const browser = await launchChromium(options).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  try {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await page.goto(new URL(path, serverUrl(server)).href);
+    return await work(page);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }

@@ -1,8 +1,10 @@
 /**
- * npm run reference -- FILE.json [--backend webgpu|webgl|cpu] [--kernels custom|stock] [--out REPORT.json] [--hardware-gpu]
+ * npm run reference -- FILE.json [--runtime browser|node] [--backend webgpu|webgl|cpu] [--dawn-backend auto|vulkan|opengles]
+ *                      [--kernels custom|stock] [--out REPORT.json] [--hardware-gpu]
  *
  * Reproduces every case of a PyTorch reference file with the engine's own
- * code in headless Chromium (src/app/reference.html → src/engine/reference/)
+ * code in headless Chromium (src/app/reference.html → src/engine/reference/),
+ * or in Node on Dawn's WebGPU (--runtime node),
  * and prints, per case, its worst quantities, then a verdict line. Exit
  * status: 0 when every case is within its tolerance, 1 when any is not, 2 when
  * the file or the arguments are refused.
@@ -13,21 +15,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { KernelSet, ReferenceEnvironment } from '../app/reference';
 import { BACKENDS, type BackendName } from '../engine/backend';
-import { parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
+import { parseCase, parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
+import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
+import { UsageError, usage } from './usage';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
-const USAGE = `usage: npm run reference -- FILE.json [--backend ${BACKENDS.join('|')}] [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
+const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [--backend ${BACKENDS.join('|')}] [--dawn-backend auto|${DAWN_BACKENDS.join('|')}]
+       [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
   FILE.json      a reference file: ../shared/fixtures/torch-resnet-reference.json, torch-sgd-reference.json,
                  or one written by test/reference/torch_resnet_reference.py
   --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
-  --kernels      on WebGPU: the engine's custom kernels (default) or tfjs's stock ones
+  --runtime      browser (default: headless Chromium) or node (Dawn for Node's WebGPU, no browser)
+  --dawn-backend node runtime: Dawn's backend (default auto: vulkan, then opengles)
+  --kernels      on WebGPU: the engine's custom kernels and fusions (default) or tfjs's stock ones
   --out          also write every case's report, each quantity with its errors, as JSON
   --hardware-gpu use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-class UsageError extends Error {}
 
 async function main(): Promise<number> {
   let parsed;
@@ -36,6 +41,8 @@ async function main(): Promise<number> {
       allowPositionals: true,
       options: {
         backend: { type: 'string', default: 'webgpu' },
+        runtime: { type: 'string', default: 'browser' },
+        'dawn-backend': { type: 'string', default: 'auto' },
         kernels: { type: 'string', default: 'custom' },
         out: { type: 'string' },
         'hardware-gpu': { type: 'boolean', default: false },
@@ -56,6 +63,8 @@ async function main(): Promise<number> {
   const kernels = values.kernels as KernelSet;
   if (!KERNEL_SETS.includes(kernels)) throw new UsageError(`unknown kernel set "${values.kernels}"; use one of ${KERNEL_SETS.join(', ')}`);
 
+  const runtime = usage(() => parseRuntime(values.runtime));
+  const dawnBackend = usage(() => parseDawnBackend(values['dawn-backend']));
   const path = resolve(positionals[0]!);
   let text: string;
   try {
@@ -67,6 +76,7 @@ async function main(): Promise<number> {
   const file = parseReferenceText(text);
   const raw = (JSON.parse(text) as { cases: unknown[] }).cases;
   console.log(`${path}: ${file.cases.length} cases${file.about ? `\n  ${file.about.slice(0, 160)}${file.about.length > 160 ? '…' : ''}` : ''}`);
+  if (runtime === 'node') return inNode(path, raw, dawnBackend, kernels, values.out);
 
   // Loaded only now: Vite and Playwright take seconds to import, and a refused file should not wait for them.
   const { launchChromium, serverUrl, startServer } = await import('./browser');
@@ -104,15 +114,44 @@ async function main(): Promise<number> {
   }
 }
 
+/** The same cases through the same runner, in this process on Dawn's WebGPU. */
+async function inNode(path: string, raw: unknown[], dawnBackend: DawnBackend | 'auto', kernels: KernelSet, out: string | undefined): Promise<number> {
+  const { startDawn } = await import('../runtime/dawn');
+  const runtime = await startDawn(dawnBackend);
+  try {
+    const { selectBackend } = await import('../engine/backend');
+    const { referenceEnvironment } = await import('../engine/reference/environment');
+    const { runReferenceCase } = await import('../engine/reference/run');
+    const environment = referenceEnvironment(await selectBackend('webgpu', kernels));
+    const described = `${describeEnvironment(environment)}, Node.js on Dawn (${runtime.backend})`;
+    console.log(`running on ${described}\n`);
+    const reports: CaseReport[] = [];
+    for (const [i, kase] of raw.entries()) {
+      const report = await runReferenceCase(parseCase(kase as Parameters<typeof parseCase>[0], i));
+      reports.push(report);
+      console.log(formatCaseReport(report).join('\n'));
+    }
+    if (out) {
+      await writeFile(resolve(out), JSON.stringify({ file: path, environment, reports }, null, 1) + '\n');
+      console.log(`\nwrote ${resolve(out)}`);
+    }
+    // The verdict is the last line, whatever else was printed.
+    console.log(`\n${verdictLine(reports, described)}`);
+    return reports.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    runtime.close();
+  }
+}
+
 function describeEnvironment(e: ReferenceEnvironment): string {
-  const kernels = e.backend === 'webgpu' ? (e.kernels.length ? ', custom kernels' : ', stock kernels') : '';
+  const kernels = e.backend === 'webgpu' ? (e.kernels.length ? `, custom kernels${e.fusions ? ' and fusions' : ''}` : ', stock kernels') : '';
   return `${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${kernels}`;
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const refused = error instanceof UsageError || error instanceof ReferenceFileError;
+    const refused = error instanceof UsageError || error instanceof ReferenceFileError || (error instanceof Error && error.name === DawnUnavailable.name);
     console.error(`reference: ${error instanceof Error ? error.message : String(error)}`);
     if (error instanceof UsageError) console.error(USAGE);
     process.exit(refused ? 2 : 1);

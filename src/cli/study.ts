@@ -1,32 +1,40 @@
 /**
- * npm run study -- (--config FILE.json | --preset NAME) [--backend webgpu|webgl|cpu] [--out FILE.json]
+ * npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend webgpu|webgl|cpu]
+ *                  [--dawn-backend auto|vulkan|opengles|null] [--kernels auto|custom|stock] [--out FILE.json]
  *
- * Runs a study headless: the app's own worker in headless Chromium (WebGPU on
- * SwiftShader when the machine has no GPU), progress on stdout, and the
- * results file written at the end.
+ * Runs a study headless: the app's own engine, either in its worker in
+ * headless Chromium (WebGPU on SwiftShader when the machine has no GPU) or in
+ * Node on Dawn's WebGPU (src/runtime/), progress on stdout, and the results
+ * file written at the end.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { StudyEvent } from '../app/study-runner';
+import { runStudy, type StudyEvent } from '../app/study-runner';
+import { KERNEL_POLICIES, parseKernelPolicy, type KernelPolicy } from '../engine/kernels/names';
+import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
+import type { NodeEngine } from '../runtime/node-engine';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import { ConfigError } from '../study/config';
 import { isPresetName, PRESETS } from '../study/presets';
 import { parseResultsFile, type ResultsFile } from '../study/results';
 import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
-import { launchChromium, serverUrl, startServer } from './browser';
+import { withHeadlessPage } from './browser';
+import { UsageError, usage } from './usage';
 
-const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--backend ${BACKENDS.join('|')}] [--out FILE.json] [--hardware-gpu]
+const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend ${BACKENDS.join('|')}]
+       [--dawn-backend auto|${DAWN_BACKENDS.join('|')}] [--kernels ${KERNEL_POLICIES.join('|')}] [--out FILE.json] [--hardware-gpu]
   --config       a study spec (schema ${STUDY_SCHEMA}) or a single run config (run once, seed 0)
   --preset       one of: ${Object.keys(PRESETS).join(', ')}
-  --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
+  --runtime      browser (default: the app in headless Chromium) or node (the same engine on Dawn's WebGPU, no browser)
+  --backend      browser runtime: the backend to ask for first (default webgpu; falls back to webgl, then cpu)
+  --dawn-backend node runtime: Dawn's backend (default auto: vulkan, then opengles; null executes nothing)
+  --kernels      WebGPU kernels: custom (default), stock (tfjs's own, no fusions) or auto (timed on this adapter)
   --out          where to write the results file (default results-<study>.json)
-  --hardware-gpu use the machine's GPU instead of SwiftShader`;
+  --hardware-gpu browser runtime: use the machine's GPU instead of SwiftShader`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +42,9 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       preset: { type: 'string' },
       backend: { type: 'string', default: 'webgpu' },
+      runtime: { type: 'string', default: 'browser' },
+      'dawn-backend': { type: 'string', default: 'auto' },
+      kernels: { type: 'string', default: 'custom' },
       out: { type: 'string' },
       'hardware-gpu': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -46,9 +57,12 @@ async function main(): Promise<void> {
   const spec = await loadSpec(values.config, values.preset);
   const backend = values.backend as BackendName;
   if (!BACKENDS.includes(backend)) throw new UsageError(`unknown backend "${values.backend}"; use one of ${BACKENDS.join(', ')}`);
+  const runtime = usage(() => parseRuntime(values.runtime));
+  const dawnBackend = usage(() => parseDawnBackend(values['dawn-backend']));
+  const kernels = usage(() => parseKernelPolicy(values.kernels));
   const out = resolve(values.out ?? `results-${spec.name}.json`);
 
-  const results = await runHeadless(spec, backend, values['hardware-gpu']);
+  const results = runtime === 'node' ? await runInNode(spec, dawnBackend, kernels) : await runHeadless(spec, backend, kernels, values['hardware-gpu']);
   await writeFile(out, JSON.stringify(results, null, 2) + '\n');
   printSummary(results);
   console.log(`wrote ${out}`);
@@ -71,24 +85,26 @@ async function loadSpec(configPath: string | undefined, preset: string | undefin
   return parseStudySpec(isStudy ? value : { schema: STUDY_SCHEMA, name: basename(path, '.json'), baseline: value, seeds: [0] });
 }
 
-async function runHeadless(spec: StudySpec, backend: BackendName, hardwareGpu: boolean): Promise<ResultsFile> {
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu }).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+/** The engine in this process on Dawn's WebGPU: the same study runner as the page's, over the same EngineApi. */
+async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<ResultsFile> {
+  const { startNodeEngine } = await import('../runtime/node-engine');
+  const node: NodeEngine = await startNodeEngine(dawnBackend, kernels);
   try {
-    const page = await chromium.context.newPage();
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-    await page.exposeFunction('classwiseReport', (event: StudyEvent) => console.log(describe(event)));
-    await page.goto(new URL('src/app/headless.html', serverUrl(server)).href);
-    await page.waitForFunction(() => typeof window.classwiseRunStudy === 'function');
-    const raw = await page.evaluate(([s, b]) => window.classwiseRunStudy!(s, b), [spec, backend] as const);
-    return await parseResultsFile(raw);
+    const report = (event: StudyEvent) => console.log(describe(event));
+    report({ kind: 'backend', report: node.report });
+    return await runStudy(node.engine, spec, report);
   } finally {
-    await chromium.close();
-    await server.close();
+    node.close();
   }
+}
+
+async function runHeadless(spec: StudySpec, backend: BackendName, kernels: KernelPolicy, hardwareGpu: boolean): Promise<ResultsFile> {
+  return withHeadlessPage(ROOT, 'src/app/headless.html', { hardwareGpu }, async (page) => {
+    await page.exposeFunction('classwiseReport', (event: StudyEvent) => console.log(describe(event)));
+    await page.waitForFunction(() => typeof window.classwiseRunStudy === 'function');
+    const raw = await page.evaluate(([s, b, k]) => window.classwiseRunStudy!(s, b, k), [spec, backend, kernels] as const);
+    return parseResultsFile(raw);
+  });
 }
 
 function describe(event: StudyEvent): string {
@@ -97,7 +113,7 @@ function describe(event: StudyEvent): string {
       const { report } = event;
       const adapter = report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture, report.adapter.description].filter(Boolean).join(' ')})` : '';
       const fallbacks = report.fallbacks.map((f) => `\n  ${f.backend} unavailable: ${f.reason}`).join('');
-      return `backend: ${report.backend}${adapter}, tfjs ${report.tfjsVersion}${fallbacks}`;
+      return `backend: ${report.backend}${adapter}, tfjs ${report.tfjsVersion}, kernels ${report.kernelPolicy}, ${report.userAgent}${fallbacks}`;
     }
     case 'run-start':
       return `[run ${event.index + 1}/${event.total}] ${event.label}`;
@@ -143,6 +159,10 @@ function percent(x: number): string {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof Error && error.name === DawnUnavailable.name) {
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     console.error(`error: ${error.message}\n\n${USAGE}`);
     process.exit(2);

@@ -6,13 +6,17 @@
  * Environment: CLASSWISE_ADMIN_TOKEN (the organiser's token; when unset, one
  * is generated on the first start, printed once, and only its hash kept),
  * PORT (default 8787), HOST (default 127.0.0.1: say HOST=0.0.0.0 to serve
- * other machines), DATA_DIR, STATIC_DIR (default dist).
+ * other machines), DATA_DIR, STATIC_DIR (default dist), CLASSWISE_TRUST_PROXY
+ * (the reverse proxies whose X-Forwarded-For names the client: addresses or
+ * CIDR ranges, comma-separated; unset, the socket's peer is the client).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { Store } from './db';
-import { buildServer, sha256 } from './server';
+import { sha256 } from './identity';
+import { buildServer } from './server';
+import { Store } from './store';
 
 const ADMIN_TOKEN_SETTING = 'admin_token_sha256';
 
@@ -43,6 +47,17 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function parseTrustProxy(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    if (!isIP(address!) || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new Error(`CLASSWISE_TRUST_PROXY: "${entry}" is not an address or a CIDR range (e.g. 10.0.0.1 or 10.0.0.0/8)`);
+    }
+  }
+  return entries;
+}
+
 async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR || 'data';
   mkdirSync(dataDir, { recursive: true });
@@ -52,11 +67,13 @@ async function main(): Promise<void> {
     dbPath,
     adminToken: 'token' in admin ? admin.token : admin,
     staticDir: process.env.STATIC_DIR || 'dist',
+    trustProxy: parseTrustProxy(process.env.CLASSWISE_TRUST_PROXY),
     logger: process.env.CLASSWISE_LOG !== '0',
   });
   const host = process.env.HOST || '127.0.0.1';
   const port = parsePort(process.env.PORT);
-  const address = await app.listen({ host, port });
+  // A deep accept queue: thousands of volunteers may connect within a second (the kernel caps it at somaxconn).
+  const address = await app.listen({ host, port, backlog: 4096 });
   console.log(`coordinator listening on ${address} (database ${dbPath})`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -15,18 +15,54 @@ import { generateTeaching } from './teaching';
 
 export type { FetchProgress };
 
-// Runs of one study share their dataset; keep the last one rather than rebuild it.
-let cached: { key: string; dataset: Dataset } | null = null;
+/**
+ * Runs of one study share their dataset; keep the last one rather than rebuild it. It is kept as
+ * soon as it is asked for, so that callers asking at the same time (the designer describing it
+ * while a step is measured) share one download; each hears its progress.
+ */
+let cached: { key: string; dataset: Promise<Dataset>; listeners: Set<(progress: FetchProgress) => void> } | null = null;
 
 export async function loadDataset(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
   const key = canonicalJson(config);
-  if (cached?.key !== key) cached = { key, dataset: await resolve(config, onProgress) };
-  return cached.dataset;
+  if (cached?.key !== key) {
+    const listeners = new Set<(progress: FetchProgress) => void>();
+    const entry = { key, listeners, dataset: (async () => resolve(config, (progress) => listeners.forEach((listener) => listener(progress))))() };
+    // A failed load is not kept: asking again tries again.
+    entry.dataset.catch(() => {
+      if (cached === entry) cached = null;
+    });
+    cached = entry;
+  }
+  const { dataset, listeners } = cached;
+  if (onProgress) listeners.add(onProgress);
+  try {
+    return await dataset;
+  } finally {
+    if (onProgress) listeners.delete(onProgress);
+  }
 }
 
 /** Drops the dataset kept in memory (after a dataset is deleted from the cache, so a later load does not see it). */
 export function forgetLoadedDataset(): void {
   cached = null;
+}
+
+let nodeBase: string | null = null;
+
+/**
+ * Where dataset URLs resolve outside a browser: the Node runtime sets the
+ * origin that serves the app's datasets (a coordinator, or a local server).
+ */
+export function setDatasetBase(url: string): void {
+  nodeBase = url;
+}
+
+/** The page's (or worker's) own location in a browser; the base set above in Node. */
+function here(): URL {
+  const location = (globalThis as { location?: { href: string } }).location;
+  if (location) return new URL(location.href);
+  if (nodeBase) return new URL(nodeBase);
+  throw new Error('a dataset URL needs a base outside the browser: the Node runtime sets it (setDatasetBase)');
 }
 
 async function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
@@ -39,8 +75,8 @@ async function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgr
     case 'manifest': {
       const url =
         config.kind === 'builtin'
-          ? new URL(`${import.meta.env.BASE_URL}${FASHION_MNIST_MANIFEST_PATH}`, self.location.origin).href
-          : new URL(config.url, self.location.href).href;
+          ? new URL(`${import.meta.env?.BASE_URL ?? '/'}${FASHION_MNIST_MANIFEST_PATH}`, here().origin).href
+          : new URL(config.url, here()).href;
       const whole = await loadShards(url, onProgress);
       const slice = sliceOf(config);
       return slice ? sliceDataset(whole, slice) : whole;

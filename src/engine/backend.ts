@@ -4,7 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { installKernels } from './kernels';
+import { fixedChoice } from './kernels/autotune';
+import { installKernels, setFusions } from './kernels';
+import type { KernelPolicy } from './kernels/names';
+import { kernelPolicy, setKernelPolicy, setTuningAdapter } from './kernels/policy';
 
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -26,26 +29,29 @@ export interface BackendReport {
   fallbacks: { backend: BackendName; reason: string }[];
   tfjsVersion: string;
   userAgent: string;
+  /** Which kernels runs on WebGPU use (src/engine/kernels/names.ts); each run's results record the set chosen. */
+  kernelPolicy: KernelPolicy;
 }
 
-export async function selectBackend(requested: BackendName = 'webgpu'): Promise<BackendReport> {
+export async function selectBackend(requested: BackendName = 'webgpu', policy?: KernelPolicy): Promise<BackendReport> {
+  if (policy) setKernelPolicy(policy);
   const fallbacks: BackendReport['fallbacks'] = [];
   for (const backend of BACKENDS.slice(BACKENDS.indexOf(requested))) {
     const reason = await tryBackend(backend);
     if (reason === null) {
       // The faster custom kernels (src/engine/kernels) replace stock ones in tfjs's registry.
-      if (backend === 'webgpu') installKernels();
+      const adapter = backend === 'webgpu' ? await adapterInfo() : null;
+      if (backend === 'webgpu') {
+        // Until a run tunes (auto), the custom kernels: measured faster on every adapter tried so far.
+        const choice = fixedChoice(kernelPolicy() === 'stock' ? 'stock' : 'custom');
+        installKernels(choice.custom);
+        setFusions(choice.fusions);
+        setTuningAdapter(adapter);
+      }
       // tfjs-webgl's packed binary ops leave the parameters after an SGD update in textures that the next step's
       // BatchNorm backward reads wrongly (γ/β gradients 31% off from the second step; `npm run reference` on WebGL).
       if (backend === 'webgl') tf.env().set('WEBGL_PACK_BINARY_OPERATIONS', false);
-      return {
-        backend,
-        requested,
-        adapter: backend === 'webgpu' ? await adapterInfo() : null,
-        fallbacks,
-        tfjsVersion: tf.version.tfjs,
-        userAgent: navigator.userAgent,
-      };
+      return { backend, requested, adapter, fallbacks, tfjsVersion: tf.version.tfjs, userAgent: navigator.userAgent, kernelPolicy: kernelPolicy() };
     }
     fallbacks.push({ backend, reason });
   }

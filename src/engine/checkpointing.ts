@@ -34,14 +34,22 @@ export function saveModel(store: ParameterStore): Promise<SavedTensor[]> {
 
 /** Every variable must be present with its shape: a checkpoint of another architecture is refused. */
 export function restoreTensors(store: ParameterStore, sgd: Sgd, saved: SavedTensor[]): void {
+  restore(namedVariables(store, sgd), saved, 'checkpoint');
+}
+
+/** A trained model (parameters and BatchNorm statistics) into the network's variables, checked the same way. */
+export function restoreModel(store: ParameterStore, saved: SavedTensor[]): void {
+  restore(modelVariables(store), saved, 'trained model');
+}
+
+function restore(variables: [string, tf.Variable][], saved: SavedTensor[], what: string): void {
   const byName = new Map(saved.map((t) => [t.name, t]));
-  const variables = namedVariables(store, sgd);
   for (const [name, v] of variables) {
     const t = byName.get(name);
-    if (!t) throw new Error(`the checkpoint has no tensor ${name}`);
-    if (t.shape.join('x') !== v.shape.join('x')) throw new Error(`the checkpoint's ${name} has shape [${t.shape}], the model needs [${v.shape}]`);
+    if (!t) throw new Error(`the ${what} has no tensor ${name}`);
+    if (t.shape.join('x') !== v.shape.join('x')) throw new Error(`the ${what}'s ${name} has shape [${t.shape}], the model needs [${v.shape}]`);
   }
-  if (byName.size !== variables.length) throw new Error(`the checkpoint has ${byName.size} tensors, the model ${variables.length}`);
+  if (byName.size !== variables.length) throw new Error(`the ${what} has ${byName.size} tensors, the model ${variables.length}`);
   tf.tidy(() => {
     for (const [name, v] of variables) {
       const t = byName.get(name)!;

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormSpec, ConvSpec, ParameterRole } from '../model/architecture';
+import { fusionsOn } from './kernels';
+import { batchNormTrainFused } from './kernels/batch-norm';
 
 export const BN_EPSILON = 1e-5;
 
@@ -88,24 +90,43 @@ export function conv2d(store: ParameterStore, spec: ConvSpec, x: tf.Tensor4D): t
   return tf.conv2d(x, store.param(`${spec.name}.weight`) as tf.Tensor4D, spec.stride, spec.padding);
 }
 
+export interface BatchNormTail {
+  /** Added after normalising: the shortcut, where a residual block ends. */
+  residual?: tf.Tensor4D;
+  /** ReLU after the normalisation (and the residual). */
+  relu?: boolean;
+}
+
 /**
  * BatchNorm as torch computes it: normalise with the biased batch variance,
- * but keep the unbiased one in the running statistics used at evaluation.
+ * but keep the unbiased one in the running statistics used at evaluation;
+ * then the residual and the ReLU that follow it in a ResNet. On WebGPU with
+ * the fusions on, training mode is two kernels forward and two backward
+ * (src/engine/kernels/batch-norm.ts); elsewhere, the same arithmetic in
+ * composite ops.
  */
-export function batchNorm(store: ParameterStore, spec: BatchNormSpec, x: tf.Tensor4D, mode: ForwardMode): tf.Tensor4D {
+export function batchNorm(store: ParameterStore, spec: BatchNormSpec, x: tf.Tensor4D, mode: ForwardMode, tail: BatchNormTail = {}): tf.Tensor4D {
   const gamma = store.param(`${spec.name}.weight`) as tf.Tensor1D;
   const beta = store.param(`${spec.name}.bias`) as tf.Tensor1D;
   const runningMean = store.buffer(`${spec.name}.running_mean`);
   const runningVar = store.buffer(`${spec.name}.running_var`);
-  if (!mode.training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
-
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const n = x.size / spec.channels;
-  const m = mode.bnMomentum;
-  // Assigning inside the gradient tape is safe: these ops do not lead to the loss.
-  runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
-  runningVar.assign(tf.add(tf.mul(runningVar, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))));
-  return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON) as tf.Tensor4D;
+  if (mode.training && fusionsOn()) {
+    return batchNormTrainFused(x, gamma, beta, runningMean, runningVar, { momentum: mode.bnMomentum, epsilon: BN_EPSILON, relu: tail.relu ?? false, residual: tail.residual });
+  }
+  let y: tf.Tensor4D;
+  if (!mode.training) {
+    y = tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
+  } else {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const n = x.size / spec.channels;
+    const m = mode.bnMomentum;
+    // Assigning inside the gradient tape is safe: these ops do not lead to the loss.
+    runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
+    runningVar.assign(tf.add(tf.mul(runningVar, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))));
+    y = tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON) as tf.Tensor4D;
+  }
+  if (tail.residual) y = tf.add(y, tail.residual);
+  return tail.relu ? tf.relu(y) : y;
 }
 
 export function dense(store: ParameterStore, name: string, x: tf.Tensor2D): tf.Tensor2D {

@@ -5,6 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../study/config';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { fusionsOn } from './kernels';
+import { exclusive } from './kernels/raw';
+import { sgdUpdate } from './kernels/sgd';
 import { ownedVariable, type ParameterStore } from './layers';
 
 export class Sgd {
@@ -25,13 +29,27 @@ export class Sgd {
     return this.config.decayNormAndBias || role === 'conv-kernel' || role === 'fc-kernel';
   }
 
-  /** `grads` are keyed by parameter name. */
+  /**
+   * `grads` are keyed by parameter name. On WebGPU with the fusions on, one
+   * dispatch per parameter updates it and its momentum in place; elsewhere,
+   * the same arithmetic in composite ops.
+   */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
     const { momentum, nesterov, weightDecay } = this.config;
+    const gradOf = (name: string) => {
+      const g = grads.get(name);
+      if (!g) throw new Error(`no gradient for ${name}`);
+      return g;
+    };
+    if (fusionsOn()) {
+      for (const v of [...this.store.params.values(), ...this.buffers.values()]) exclusive(v);
+      const slots = [...this.store.params].map(([name, p]) => ({ param: p, momentum: this.buffers.get(name), grad: gradOf(name), decayed: this.isDecayed(name) }));
+      sgdUpdate(tf.backend() as WebGPUBackend, slots, { lr, momentum, nesterov, weightDecay });
+      return;
+    }
     tf.tidy(() => {
       for (const [name, p] of this.store.params) {
-        let g = grads.get(name);
-        if (!g) throw new Error(`no gradient for ${name}`);
+        let g = gradOf(name);
         if (weightDecay > 0 && this.isDecayed(name)) g = tf.add(g, tf.mul(p, weightDecay));
         const buffer = this.buffers.get(name);
         if (buffer) {

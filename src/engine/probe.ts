@@ -11,9 +11,9 @@ import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
 import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
-import { crossEntropy } from './layers';
-import { Sgd, trainStep } from './optimizer';
+import { Sgd } from './optimizer';
 import { createResNet } from './resnet';
+import { batchClasses, stepOnBatch } from './train';
 
 export interface StepTiming {
   /** The first step, shader compilation included. */
@@ -24,7 +24,13 @@ export interface StepTiming {
   batchSize: number;
 }
 
-export async function measureSteps(config: RunConfig, dataset: Dataset, seed: number, steps = 3): Promise<StepTiming> {
+export async function measureSteps(
+  config: RunConfig,
+  dataset: Dataset,
+  seed: number,
+  steps = 3,
+  onStep?: (done: number, total: number) => void,
+): Promise<StepTiming> {
   const { training, augmentation } = config;
   const [height, width] = dataset.shape;
   const net = createResNet(buildArchitecture(config.model, dataset.shape, dataset.classNames.length), Rng.fromSeed(seed, 'init'));
@@ -39,16 +45,13 @@ export async function measureSteps(config: RunConfig, dataset: Dataset, seed: nu
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
       const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
-      const classes = { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
-      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, classes) : null;
-      const batch = loader.batch(dataset.train, indices, plan);
-      const mode = { training: true, bnMomentum: training.bnMomentum };
-      const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), training.optimizer.lr);
-      tf.dispose([batch.x, batch.labels]);
+      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, batchClasses(dataset, indices)) : null;
+      const loss = stepOnBatch(net, sgd, loader, dataset.train, indices, plan, training.optimizer.lr, training.bnMomentum);
       // Timing one step needs the GPU to finish it: the only place a read-back per step is wanted.
       await loss.data();
       loss.dispose();
       times.push(performance.now() - start);
+      onStep?.(i + 1, steps + 1);
     }
   } finally {
     loader.dispose();

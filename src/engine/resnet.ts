@@ -51,7 +51,7 @@ function initialValues(p: ParameterSpec, rng: Rng): Float32Array {
 
 function forward(spec: ArchitectureSpec, store: ParameterStore, x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
   return tf.tidy(() => {
-    let h = tf.relu(batchNorm(store, spec.stem.bn, conv2d(store, spec.stem.conv, x), mode));
+    let h = batchNorm(store, spec.stem.bn, conv2d(store, spec.stem.conv, x), mode, { relu: true });
     if (spec.stem.maxPool) h = tf.maxPool(h, 3, 2, 1);
     for (const block of spec.blocks) h = residualBlock(store, block, h, mode);
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
@@ -59,14 +59,14 @@ function forward(spec: ArchitectureSpec, store: ParameterStore, x: tf.Tensor4D, 
   });
 }
 
-/** Basic and bottleneck blocks alike: conv-BN(-ReLU) layers, then add the shortcut and ReLU. */
+/** Basic and bottleneck blocks alike: conv-BN-ReLU layers, the last one adding the shortcut before its ReLU. */
 function residualBlock(store: ParameterStore, block: BlockSpec, x: tf.Tensor4D, mode: ForwardMode): tf.Tensor4D {
+  const last = block.layers.length - 1;
   let h = x;
   for (const [i, { conv, bn }] of block.layers.entries()) {
-    h = batchNorm(store, bn, conv2d(store, conv, h), mode);
-    if (i < block.layers.length - 1) h = tf.relu(h);
+    h = batchNorm(store, bn, conv2d(store, conv, h), mode, i < last ? { relu: true } : { relu: true, residual: shortcut(store, block, x, mode) });
   }
-  return tf.relu(tf.add(h, shortcut(store, block, x, mode))) as tf.Tensor4D;
+  return h;
 }
 
 function shortcut(store: ParameterStore, block: BlockSpec, x: tf.Tensor4D, mode: ForwardMode): tf.Tensor4D {

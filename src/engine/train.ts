@@ -5,7 +5,7 @@
  * initialisation, the shuffling and every crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augments, cropResampling } from '../augment/crop';
+import { augments, cropResampling, type BatchClasses, type BatchResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -15,6 +15,8 @@ import type { RunControl } from '../training/control';
 import { learningRate } from '../training/schedule';
 import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
+import type { KernelChoice } from './kernels/autotune';
+import { prepareKernels } from './kernels/policy';
 import { restoreTensors, saveModel, saveTensors } from './checkpointing';
 import { crossEntropy } from './layers';
 import { Sgd, trainStep } from './optimizer';
@@ -40,6 +42,8 @@ export interface TrainingOutcome {
   evaluations: Evaluation[];
   history: HistoryEntry[];
   steps: number;
+  /** The kernels the run used on WebGPU (null elsewhere): results record them in `environment.kernels`. */
+  kernels: KernelChoice | null;
 }
 
 /** Where and how often a run saves its state, and the checkpoint to resume from. */
@@ -62,6 +66,7 @@ export async function train(
   const { training, augmentation } = config;
   const [height, width] = dataset.shape;
   const spec = buildArchitecture(config.model, dataset.shape, dataset.classNames.length);
+  const kernels = await prepareKernels(spec, dataset.shape, training.batchSize);
   const net = createResNet(spec, Rng.fromSeed(seed, 'init'));
   const sgd = new Sgd(net.store, training.optimizer);
   const loader = new BatchLoader(dataset, training.batchSize);
@@ -72,30 +77,52 @@ export async function train(
   const totalSteps = stepsPerEpoch * training.epochs;
   let history: HistoryEntry[] = [];
   let evaluations: Evaluation[] = [];
-  let pending: { loss: tf.Scalar; step: number; epoch: number; lr: number }[] = [];
+  type PendingLoss = { loss: tf.Scalar; step: number; epoch: number; lr: number };
+  let pending: PendingLoss[] = [];
+  /** The group whose losses are on their way back while the next group is recorded. */
+  let reading: { steps: Omit<PendingLoss, 'loss'>[]; values: Promise<tf.TypedArray>; stacked: tf.Tensor } | null = null;
   let groupStart = performance.now();
   let secondsPerStep = 0;
   let step = 0;
   let latest: EvaluationOutcome | undefined;
 
-  /** One read-back for a whole group of losses: the GPU never waits on a single step. */
-  async function flushLosses(): Promise<void> {
-    if (pending.length === 0) return;
-    const stacked = tf.stack(pending.map((p) => p.loss));
-    const losses = await stacked.data();
-    stacked.dispose();
+  /**
+   * Double-buffered read-back: a full group's losses are stacked and their
+   * read requested, and the loop goes on recording the next group; that read
+   * is awaited only when the next group is full, by when the GPU has long
+   * finished it. So no await drains the queue mid-epoch: the GPU always has
+   * the next group's work.
+   */
+  async function readLosses(): Promise<void> {
+    const group = reading;
+    if (!group) return;
+    reading = null;
+    const losses = await group.values;
+    group.stacked.dispose();
     const now = performance.now();
     const seconds = (now - groupStart) / 1000;
     groupStart = now;
-    secondsPerStep = seconds / pending.length;
-    const imagesPerSec = (pending.length * training.batchSize) / seconds;
-    pending.forEach((p, i) => {
-      p.loss.dispose();
-      history.push({ step: p.step, epoch: p.epoch, loss: losses[i]!, lr: p.lr, imagesPerSec });
-    });
+    secondsPerStep = seconds / group.steps.length;
+    const imagesPerSec = (group.steps.length * training.batchSize) / seconds;
+    group.steps.forEach((p, i) => history.push({ step: p.step, epoch: p.epoch, loss: losses[i]!, lr: p.lr, imagesPerSec }));
     const last = history[history.length - 1]!;
     emit({ kind: 'progress', ...last, etaSec: secondsPerStep * (totalSteps - step) });
+  }
+
+  /** Awaits the group in flight, then sends the pending one on its way. */
+  async function rotateLosses(): Promise<void> {
+    await readLosses();
+    if (pending.length === 0) return;
+    const stacked = tf.stack(pending.map((p) => p.loss));
+    tf.dispose(pending.map((p) => p.loss));
+    reading = { steps: pending.map(({ loss: _, ...rest }) => rest), values: stacked.data(), stacked };
     pending = [];
+  }
+
+  /** Every loss so far read back: before a checkpoint, an evaluation or the end. */
+  async function flushLosses(): Promise<void> {
+    await rotateLosses();
+    await readLosses();
   }
 
   /**
@@ -144,15 +171,11 @@ export async function train(
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
         const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
-        const classes = { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
-        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, classes) : null;
-        const batch = loader.batch(dataset.train, indices, plan);
-        const mode = { training: true, bnMomentum: training.bnMomentum };
-        const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
-        tf.dispose([batch.x, batch.labels]);
+        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, batchClasses(dataset, indices)) : null;
+        const loss = stepOnBatch(net, sgd, loader, dataset.train, indices, plan, lr, training.bnMomentum);
         pending.push({ loss, step, epoch, lr });
         step++;
-        if (pending.length >= training.lossReadEvery) await flushLosses();
+        if (pending.length >= training.lossReadEvery) await rotateLosses();
         if (checkpoints && step % checkpoints.everySteps === 0 && b < stepsPerEpoch - 1) await saveCheckpoint(shuffleState);
       }
       await flushLosses();
@@ -170,13 +193,32 @@ export async function train(
     // The last epoch always evaluates, so `latest` is the final model's.
     const { top1, perClass } = latest!.summary;
     const { confusion, predictions } = latest!;
-    return { top1, perClass, confusion, predictions, weights: await saveModel(net.store), evaluations, history, steps: step };
+    return { top1, perClass, confusion, predictions, weights: await saveModel(net.store), evaluations, history, steps: step, kernels };
   } finally {
     tf.dispose(pending.map((p) => p.loss));
+    if (reading) tf.dispose((reading as { stacked: tf.Tensor }).stacked);
     loader.dispose();
     sgd.dispose();
     net.dispose();
   }
+}
+
+/** Which class each image of a training batch is, for per-class crops. */
+export function batchClasses(dataset: Dataset, indices: ArrayLike<number>): BatchClasses {
+  return { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
+}
+
+/**
+ * One training step on the batch of `split` at `indices`, resampled by `plan` (crops and flips):
+ * assembled and augmented on the GPU, forward, backward, SGD. Returns the
+ * loss, still on the GPU.
+ */
+export function stepOnBatch(net: ResNet, sgd: Sgd, loader: BatchLoader, split: Dataset['train'], indices: ArrayLike<number>, plan: BatchResampling | null, lr: number, bnMomentum: number): tf.Scalar {
+  const batch = loader.batch(split, indices, plan);
+  const mode = { training: true, bnMomentum };
+  const loss = trainStep(net.store, sgd, () => crossEntropy(net.forward(batch.x, mode), batch.labels), lr);
+  tf.dispose([batch.x, batch.labels]);
+  return loss;
 }
 
 export interface EvaluationOutcome {

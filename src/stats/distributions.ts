@@ -141,9 +141,12 @@ function initialGuess(q: number, df: number): number {
  * straight line, so Newton converges in a few steps at any ν.
  */
 function solveLogLog(side: (t: number) => number, direction: 1 | -1, target: number, df: number, start: number): number {
-  const g = (u: number) => direction * (Math.log(side(Math.exp(u))) - target);
+  // The side at the last u that g saw, so that each Newton step evaluates it once.
+  let sideAtU = NaN;
+  const g = (u: number) => direction * (Math.log((sideAtU = side(Math.exp(u)))) - target);
   let u = Math.log(start);
   let gu = g(u);
+  let su = sideAtU;
   // Bracket: lo has g < 0, hi has g > 0 (g increases with u).
   let lo = u;
   let hi = u;
@@ -163,18 +166,122 @@ function solveLogLog(side: (t: number) => number, direction: 1 | -1, target: num
   if (!(gu < 0 || gu > 0)) return Math.exp(u);
   for (let i = 0; i < 200; i++) {
     const t = Math.exp(u);
-    const s = side(t);
     // d/du ln side(e^u) = direction · t·f(t)/side(t), hence g'(u) = t·f(t)/side(t) > 0.
-    const slope = (t * tDensity(t, df)) / s;
+    const slope = (t * tDensity(t, df)) / su;
     let next = u - gu / slope;
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = next - u;
     u = next;
     gu = g(u);
+    su = sideAtU;
     if (gu < 0) lo = u;
     else if (gu > 0) hi = u;
     else break;
     if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(u)) || hi - lo <= 1e-15 * Math.max(1, Math.abs(u))) break;
   }
   return Math.exp(u);
+}
+
+/**
+ * P(X ≤ k) and P(X ≥ k) for X ~ Binomial(n, p), each without cancellation:
+ * P(X ≤ k) = I_{1−p}(n − k, k + 1).
+ */
+export function binomialTails(k: number, n: number, p: number): { lower: number; upper: number } {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`a binomial needs a whole number of trials, got ${n}`);
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`a probability must be in [0, 1], got ${p}`);
+  if (!Number.isInteger(k)) throw new RangeError(`a binomial count must be a whole number, got ${k}`);
+  const atMost = (j: number): { lower: number; upper: number } => {
+    if (j < 0) return { lower: 0, upper: 1 };
+    if (j >= n) return { lower: 1, upper: 0 };
+    if (p === 0) return { lower: 1, upper: 0 };
+    if (p === 1) return { lower: 0, upper: 1 };
+    return incompleteBeta(1 - p, n - j, j + 1, p);
+  };
+  // P(X ≥ k) = 1 − P(X ≤ k − 1), taken from the other side of the same split.
+  return { lower: atMost(k).lower, upper: atMost(k - 1).upper };
+}
+
+/** The x with I_x(a, b) = p: the Beta(a, b) quantile, by Newton steps kept inside a bisection bracket. */
+export function betaQuantile(p: number, a: number, b: number): number {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`a probability must be in [0, 1], got ${p}`);
+  if (!(a > 0 && b > 0)) throw new RangeError(`a beta distribution needs a, b > 0, got ${a}, ${b}`);
+  if (p === 0) return 0;
+  if (p === 1) return 1;
+  // Solve on the side whose tail is small, so that a tiny p keeps its relative precision.
+  const lowerSide = p <= 0.5;
+  const target = lowerSide ? p : 1 - p;
+  const side = (x: number) => {
+    const split = incompleteBeta(x, a, b);
+    return lowerSide ? split.lower : split.upper;
+  };
+  const logNorm = logBeta(a, b);
+  let lo = 0;
+  let hi = 1;
+  let x = a / (a + b);
+  for (let i = 0; i < 300; i++) {
+    const g = side(x) - target;
+    if (g === 0) return x;
+    // The lower tail grows with x, the upper one falls.
+    if (lowerSide === g < 0) lo = x;
+    else hi = x;
+    const density = Math.exp((a - 1) * Math.log(x) + (b - 1) * Math.log1p(-x) - logNorm);
+    let next = x - (lowerSide ? g : -g) / density;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (Math.abs(next - x) <= 1e-16 * Math.max(x, 1e-300) || hi - lo <= 1e-16 * hi) return next;
+    x = next;
+  }
+  return x;
+}
+
+/**
+ * P(T ≤ t) for T ~ noncentral t(ν, δ), by Lenth's algorithm (AS 243): the
+ * Poisson-weighted series of incomplete beta functions, summed until its
+ * error bound is below 1e-15. For the planning aid's power calculations.
+ */
+export function noncentralTCdf(t: number, df: number, delta: number): number {
+  checkDf(df);
+  if (Number.isNaN(t) || Number.isNaN(delta)) return NaN;
+  if (delta === 0) return studentTCdf(t, df);
+  if (t === Infinity) return 1;
+  if (t === -Infinity) return 0;
+  if (df === Infinity) return normalCdf(t - delta);
+  // The series is for t ≥ 0; the other half by symmetry, P(T ≤ t | δ) = 1 − P(T ≤ −t | −δ).
+  if (t < 0) return 1 - noncentralTUpper(-t, df, -delta);
+  return noncentralTUpper(t, df, delta);
+}
+
+function noncentralTUpper(t: number, df: number, delta: number): number {
+  const x = (t * t) / (t * t + df);
+  let tnc = 0;
+  if (x > 0) {
+    const lambda = delta * delta;
+    let p = 0.5 * Math.exp(-0.5 * lambda);
+    let q = Math.sqrt(2 / Math.PI) * p * delta;
+    let s = 0.5 - p;
+    // s can lose its digits for a tiny δ; the exact complement keeps the bound honest.
+    if (s < 1e-7) s = -0.5 * Math.expm1(-0.5 * lambda);
+    let a = 0.5;
+    const b = 0.5 * df;
+    const y = df / (t * t + df);
+    const rxb = Math.pow(y, b);
+    const logBetaHalf = logBeta(a, b);
+    let xodd = incompleteBeta(x, a, b, y).lower;
+    let godd = 2 * rxb * Math.exp(a * Math.log(x) - logBetaHalf);
+    let xeven = b * x < 1e-15 ? b * x : 1 - rxb;
+    let geven = b * x * rxb;
+    tnc = p * xodd + q * xeven;
+    for (let j = 1; j <= 10_000; j++) {
+      a += 1;
+      xodd -= godd;
+      xeven -= geven;
+      godd *= (x * (a + b - 1)) / a;
+      geven *= (x * (a + b - 0.5)) / (a + 0.5);
+      p *= lambda / (2 * j);
+      q *= lambda / (2 * j + 1);
+      s -= p;
+      tnc += p * xodd + q * xeven;
+      if (2 * s * (xodd - godd) <= 1e-15 && j > lambda / 2) break;
+    }
+  }
+  return Math.min(1, Math.max(0, tnc + normalCdf(-delta)));
 }

@@ -1,46 +1,22 @@
 /**
- * Intervals and tests for accuracies: a mean over seeds, the difference of
- * two configs' means (paired by seed or Welch), one binomial proportion and
- * the difference of two, and Benjamini–Hochberg q-values.
+ * Binomial intervals and tests, and Benjamini–Hochberg q-values: Wilson's
+ * interval for one proportion, Newcombe's for the difference of two (with the
+ * pooled z test), for when only counts are known.
  *
  * Degenerate cases, chosen once here so that every caller behaves alike:
- * - Fewer than 2 values for a t interval: refused (RangeError). A t interval
- *   has no spread to estimate from one value; the caller should use the
- *   binomial intervals, which take the noise from the test count instead.
- * - Zero spread (every value equal, compared exactly): the t statistic's
- *   limit. A mean's interval is [m, m]; a difference of 0 has p = 1 and the
- *   interval [0, 0]; a constant non-zero difference has p = 0 and the
- *   interval [d, d] (|t| → ∞). Nothing is divided by zero. Exact comparison
- *   is deliberate: accuracies computed as correct/total from equal counts are
- *   bit-identical, and a tolerance would hide real small spreads.
  * - A proportion out of 0 trials: estimate NaN, the vacuous interval [0, 1]
  *   (a difference: [−1, 1], p = 1).
  * - Proportions at 0 or 1: the Wilson interval stays inside [0, 1] with its
  *   closed end exactly at 0 or 1; two proportions both at 0 (or both at 1)
  *   have p = 1, since the pooled z statistic is 0/0 with nothing to tell apart.
  */
-import { normalQuantile, studentTQuantile, studentTTwoSided } from './distributions';
+import { normalQuantile } from './distributions';
 import { erfc } from './special';
 
 export interface IntervalEstimate {
   estimate: number;
   low: number;
   high: number;
-}
-
-export interface MeanInterval extends IntervalEstimate {
-  n: number;
-  /** Sample standard deviation (n − 1 denominator). */
-  sd: number;
-}
-
-/** A difference (treatment − baseline) with its interval and two-sided p-value. */
-export interface DifferenceTest extends IntervalEstimate {
-  p: number;
-  /** The t statistic's degrees of freedom (Welch–Satterthwaite for Welch); NaN when the spread is zero on both sides. */
-  df: number;
-  /** Standard error of the difference. */
-  se: number;
 }
 
 export interface BinomialCount {
@@ -52,92 +28,6 @@ export interface BinomialCount {
 function checkLevel(level: number): number {
   if (!(level > 0 && level < 1)) throw new RangeError(`a confidence level must be in (0, 1), got ${level}`);
   return 1 - (1 - level) / 2;
-}
-
-function mean(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
-function allEqual(values: readonly number[]): boolean {
-  return values.every((v) => v === values[0]);
-}
-
-/** Sample variance (n − 1), exactly 0 when every value is equal. */
-function variance(values: readonly number[], m: number): number {
-  if (allEqual(values)) return 0;
-  let ss = 0;
-  for (const v of values) ss += (v - m) * (v - m);
-  return ss / (values.length - 1);
-}
-
-function checkFinite(values: readonly number[], what: string): void {
-  for (const v of values) if (!Number.isFinite(v)) throw new RangeError(`${what} must be finite numbers, got ${v}`);
-}
-
-function needTwo(values: readonly number[], what: string): void {
-  if (values.length < 2) {
-    throw new RangeError(`a t interval needs at least 2 ${what}, got ${values.length}; with one, use the binomial interval`);
-  }
-}
-
-/** The t interval for the mean of `values` (at least 2). */
-export function meanInterval(values: readonly number[], level = 0.95): MeanInterval {
-  const upper = checkLevel(level);
-  needTwo(values, 'values');
-  checkFinite(values, 'values');
-  const n = values.length;
-  const m = allEqual(values) ? values[0]! : mean(values);
-  const sd = Math.sqrt(variance(values, m));
-  const half = sd === 0 ? 0 : (studentTQuantile(upper, n - 1) * sd) / Math.sqrt(n);
-  return { estimate: m, low: m - half, high: m + half, n, sd };
-}
-
-/** A t test from an estimate, its standard error and df; the zero-spread limit when se is 0. */
-function tTest(estimate: number, se: number, df: number, upper: number): DifferenceTest {
-  if (se === 0) return { estimate, low: estimate, high: estimate, p: estimate === 0 ? 1 : 0, df, se };
-  const half = studentTQuantile(upper, df) * se;
-  return { estimate, low: estimate - half, high: estimate + half, p: studentTTwoSided(estimate / se, df), df, se };
-}
-
-/**
- * Paired t on treatment[i] − baseline[i] (same seed at the same index): the
- * interval and p-value of scipy's ttest_rel(treatment, baseline).
- */
-export function pairedDifference(baseline: readonly number[], treatment: readonly number[], level = 0.95): DifferenceTest {
-  const upper = checkLevel(level);
-  if (baseline.length !== treatment.length) {
-    throw new RangeError(`paired samples must have equal lengths, got ${baseline.length} and ${treatment.length}`);
-  }
-  needTwo(baseline, 'pairs');
-  checkFinite(baseline, 'baseline values');
-  checkFinite(treatment, 'treatment values');
-  const differences = treatment.map((t, i) => t - baseline[i]!);
-  const n = differences.length;
-  const m = allEqual(differences) ? differences[0]! : mean(differences);
-  const se = Math.sqrt(variance(differences, m) / n);
-  return tTest(m, se, n - 1, upper);
-}
-
-/**
- * Welch's t on mean(treatment) − mean(baseline), with the Welch–Satterthwaite
- * df: scipy's ttest_ind(treatment, baseline, equal_var=False). With zero
- * spread on one side only, df is the other side's n − 1.
- */
-export function welchDifference(baseline: readonly number[], treatment: readonly number[], level = 0.95): DifferenceTest {
-  const upper = checkLevel(level);
-  needTwo(baseline, 'baseline values');
-  needTwo(treatment, 'treatment values');
-  checkFinite(baseline, 'baseline values');
-  checkFinite(treatment, 'treatment values');
-  const mb = allEqual(baseline) ? baseline[0]! : mean(baseline);
-  const mt = allEqual(treatment) ? treatment[0]! : mean(treatment);
-  const vb = variance(baseline, mb) / baseline.length;
-  const vt = variance(treatment, mt) / treatment.length;
-  const se2 = vb + vt;
-  const df = se2 === 0 ? NaN : (se2 * se2) / ((vb * vb) / (baseline.length - 1) + (vt * vt) / (treatment.length - 1));
-  return tTest(mt - mb, Math.sqrt(se2), df, upper);
 }
 
 function checkCount({ correct, total }: BinomialCount): void {

@@ -1,7 +1,7 @@
 /**
  * The one IndexedDB database Classwise keeps per origin: cached datasets
- * (manifests and content-addressed shards), training checkpoints, and the
- * results and trained models of finished runs.
+ * (manifests and content-addressed shards), training checkpoints, the
+ * results and trained models of finished runs, and the studies they belong to.
  *
  * ## Changing the schema
  *
@@ -101,7 +101,35 @@ export interface TrainedModelRecord {
   savedAt: string;
 }
 
+/**
+ * A study the workbench ran (or began to run), for its list of past studies:
+ * what it is and how it came out. Its runs' results are not copied here: they
+ * are the runResults of its run keys, which a reopened study reads back.
+ */
+export interface StudyRecord {
+  /** The design's identity: the SHA-256 of its spec without name and description (see studyId). */
+  id: string;
+  /** What the list shows; the spec's name unless the user renamed it. */
+  name: string;
+  /** The study spec as it was run (checked again when read). */
+  spec: unknown;
+  /** Where the spec came from (a preset, a file, the designer), as the workbench describes it. */
+  source: unknown;
+  /** `configHash:seed` of every planned run, in the plan's order. */
+  runKeys: string[];
+  /** How many of them have finished. */
+  finished: number;
+  /** The dataset's name as the runs saw it (or as the spec names it before any run). */
+  dataset: string;
+  /** One line on how it came out (the first comparison's verdicts), once there is a comparison. */
+  headline: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface ClasswiseSchema extends DBSchema {
+  studies: { key: string; value: StudyRecord };
   runResults: { key: string; value: RunResultRecord };
   trainedModels: { key: string; value: TrainedModelRecord };
   manifests: { key: string; value: ManifestRecord };
@@ -132,6 +160,10 @@ export const MIGRATIONS: readonly Migration[] = [
   // this have no model, and none can be made up for them.
   (db) => {
     db.createObjectStore('trainedModels', { keyPath: 'runKey' });
+  },
+  // v4: the workbench's past studies.
+  (db) => {
+    db.createObjectStore('studies', { keyPath: 'id' });
   },
 ];
 

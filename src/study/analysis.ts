@@ -1,53 +1,60 @@
 /**
- * From runs to what the workbench shows: runs grouped by config, every
- * regularized config compared with the baseline class by class, with the
- * uncertainty across seeds. Pure logic (no tfjs, no DOM); the numbers come
- * from src/stats.
+ * From runs to what the workbench, the public page and `npm run analyze`
+ * show: runs grouped by config, every regularized config compared with the
+ * baseline class by class, under one false-discovery control for the whole
+ * study. Pure logic (no tfjs, no DOM); the per-comparison statistics are in
+ * comparison-stats.ts, the numbers in src/stats, the method and its
+ * simulations in docs/statistics.md.
  *
  * The rules, in one place:
  * - Runs are grouped by configHash. The same config and seed twice keeps one
  *   run: a finished one over a provisional one, else the later in the list
- *   (a provisional run's latest evaluation arrives last).
- * - Every run must be on one dataset (content hash and class names), else
+ *   (a provisional run's latest evaluation arrives last); every such
+ *   collision is reported in `duplicates`, never dropped silently.
+ * - Every run must be on one dataset (content hash, class names, per-class
+ *   test counts, and the test labels where runs carry them), else
  *   DatasetMismatchError: runs on different data are never pooled.
  * - A group is compared with the baseline when it differs from it only by
  *   regularization (crop, flip, weight decay, decayNormAndBias).
- * - Method per comparison: with ≥ 2 seeds on both sides and ≥ 2 seeds in
- *   common, a paired t on the common seeds ('paired-t'; with seed sets that
- *   only partly overlap, the seeds the other side lacks are left out of the
- *   whole comparison, accuracies included, so that after − before = delta);
- *   with ≥ 2 seeds on both sides otherwise, Welch's t ('welch-t'); with
- *   fewer than 2 seeds on a side, binomial intervals on the correct/total
- *   counts pooled over seeds ('binomial'), accuracies by Wilson.
- * - Zero seed-to-seed spread: when a class's paired differences are all equal
- *   (Welch: when both sides' accuracies are all equal), the t test would
- *   claim certainty (p = 0 for any non-zero delta, a zero-width interval)
- *   that two or three seeds cannot give. That class falls back to the
- *   binomial comparison of its pooled counts (the test images are then the
- *   only measured noise) and its ClassDelta says so in `method`. Likewise an
- *   accuracy equal on every seed gets the Wilson interval of its pooled
- *   counts rather than [m, m].
- * - t intervals are cut to where the quantity can lie: accuracies to [0, 1],
- *   deltas to [−1, 1] (with two seeds a t interval easily reaches past 100%).
+ * - The seed is the unit of replication. With ≥ 2 seeds in common the
+ *   comparison pairs them ('moderated-paired'; seeds the other side lacks are
+ *   left out of the whole comparison, accuracies included, so that after −
+ *   before = delta); with ≥ 2 seeds a side otherwise, 'moderated-unpaired';
+ *   with one seed on a side, 'model-vs-model', which compares two trained
+ *   models and gives no verdict on the regularizer.
+ * - Verdicts: Benjamini–Hochberg over every (treatment, class) test of the
+ *   study's moderated comparisons at FDR; model-vs-model tests form their own
+ *   family, flagged as model differences, never as verdicts.
  */
+import { benjaminiHochberg } from '../stats';
 import { canonicalJson } from '../util/hash';
+import { type ImageEvidence, classImages } from './class-evidence';
 import {
-  benjaminiHochberg,
-  meanInterval,
-  pairedDifference,
-  proportionDifference,
-  welchDifference,
-  wilsonInterval,
-  type BinomialCount,
-  type IntervalEstimate,
-} from '../stats';
-import type { CropConfig, DatasetConfig, RunConfig } from './config';
+  comparisonStatistics,
+  modelPair,
+  type ClassAccuracy,
+  type ComparisonMethod,
+  type Evidence,
+  type Interval,
+  type Sides,
+} from './comparison-stats';
+import type { RunConfig } from './config';
+import { FDR_LEVEL, planClass, planningAlpha, type ClassPlan } from './planning';
+import { datasetSide, strengthAxes, type StrengthAxis } from './strength-axes';
 import { describeCrop } from './study';
+
+export { CONFIDENCE, type ClassAccuracy, type ComparisonMethod, type Evidence, type Interval } from './comparison-stats';
+export type { StrengthAxis } from './strength-axes';
+export { cropStrength } from './strength-axes';
+
+/** The false-discovery rate of the study's verdicts. */
+export const FDR = FDR_LEVEL;
 
 /**
  * What the analysis needs of a run: a finished RunResult fits as it is, and a
  * run still training fits with its latest evaluation (provisional, no
- * confusion matrix yet), which is what lets the views update live.
+ * confusion matrix or predictions yet), which is what lets the views update
+ * live.
  */
 export interface RunOutcome {
   config: RunConfig;
@@ -56,63 +63,57 @@ export interface RunOutcome {
   dataset: { name: string; classNames: string[]; testCount: number; contentHash: string };
   perClass: { class: string; correct: number; total: number }[];
   confusion: number[][] | null;
+  /** The predicted class of each test image, in test order. */
+  predictions?: number[] | undefined;
+  /** The true class of each test image, in test order (the same for every run on the dataset). */
+  labels?: number[] | undefined;
   provisional?: boolean;
-}
-
-/** How a delta's interval and p-value were computed. */
-export type IntervalMethod =
-  /** Seeds match on both sides (n ≥ 2): a t interval on the per-seed differences. */
-  | 'paired-t'
-  /** n ≥ 2 on both sides, seeds not matched: Welch's t. */
-  | 'welch-t'
-  /** Fewer than 2 seeds on a side: each test image a Bernoulli trial, pooled over seeds. */
-  | 'binomial';
-
-export interface Interval {
-  estimate: number;
-  low: number;
-  high: number;
-}
-
-export interface ClassAccuracy extends Interval {
-  /** Seeds behind the estimate. */
-  seeds: number;
 }
 
 export interface ClassDelta {
   classIndex: number;
   className: string;
+  /** Test images of the class. */
+  testImages: number;
   baseline: ClassAccuracy;
   treatment: ClassAccuracy;
   /** treatment − baseline accuracy, with its 95% interval. */
   delta: Interval;
+  /** Two-sided; NaN for a class without test images. */
   p: number;
-  /** Benjamini–Hochberg q-value across the classes of this comparison. */
+  /** Benjamini–Hochberg over the study's family of such tests (see the module's rules); NaN untested. */
   q: number;
-  /** q < 0.05, by sign of the delta; null when not significant. */
-  significant: 'hurt' | 'helped' | null;
-  /**
-   * Present only when this class's delta came from another method than its
-   * comparison's: 'binomial' when the seeds showed no spread at all (see the
-   * module's rules).
-   */
-  method?: IntervalMethod;
+  /** The call on the regularizer's effect at q < FDR, by the delta's sign; always null model vs model. */
+  verdict: 'hurt' | 'helped' | null;
+  /** Model vs model only: at q < FDR the treatment's model is lower or higher on this class than the baseline's; null otherwise. */
+  modelDifference: 'lower' | 'higher' | null;
+  /** The delta's standard error and the test's degrees of freedom. */
+  se: number;
+  df: number;
+  /** The moderated seed-to-seed standard deviation of one seed's value (a paired delta; unpaired: one side's accuracy); null model vs model. */
+  seedSd: number | null;
+  /** Model vs model with per-image predictions: images the two models classify differently. */
+  discordant: number | null;
+  /** The planning aid for this class; null without test images. */
+  plan: ClassPlan | null;
 }
 
 export interface ComparisonSummary {
-  /** The mean over classes of the accuracy delta, with its 95% interval. */
+  /** The mean over classes of the accuracy delta, with its 95% interval from the same design. */
   meanDelta: Interval;
   baselineMeanAccuracy: number;
   treatmentMeanAccuracy: number;
+  /** Verdicts (moderated comparisons only). */
   hurt: number;
   helped: number;
-  /** Classes an uncorrected p < 0.05 would flag with no real effect at all (0.05 × classes). */
-  expectedByChanceUncorrected: number;
-  /** BH at q < 0.05 keeps this many of the flagged classes as expected false discoveries (0.05 × flagged). */
-  expectedFalseDiscoveries: number;
+  /** Model differences (model vs model only). */
+  lower: number;
+  higher: number;
   worstClass: { baseline: { className: string; accuracy: number }; treatment: { className: string; accuracy: number } };
   /** The class whose accuracy fell most ("barn spider: 68% → 46%"); null when none fell. */
   mostHurt: { className: string; before: number; after: number } | null;
+  /** The median over classes of the smallest drop detectable with these seeds (80% power); null model vs model. */
+  detectable: number | null;
 }
 
 /** The runs of one config, over seeds. */
@@ -131,37 +132,41 @@ export interface ConfigGroup {
 export interface Comparison {
   baseline: ConfigGroup;
   treatment: ConfigGroup;
-  method: IntervalMethod;
-  /** Seeds present on both sides (the pairs, when paired). */
+  method: ComparisonMethod;
+  /** 'images' when every run behind it carries per-image predictions (and the labels are known); else 'counts'. */
+  evidence: Evidence;
+  /** The seeds behind each side's numbers: the paired seeds when paired, the one model's seed model vs model. */
+  baselineSeeds: number[];
+  treatmentSeeds: number[];
+  /** Seeds present on both sides. */
   pairedSeeds: number[];
+  /** The moderation across this comparison's classes: the prior's df d₀ (Infinity: fully pooled) and the seed part's df; null model vs model. */
+  moderation: { priorDf: number; priorScale: number; seedDf: number } | null;
   /** Per class, in class order. */
   classes: ClassDelta[];
   summary: ComparisonSummary;
-  /** Mean treatment confusion − mean baseline confusion (counts averaged over seeds); null when a side has none yet. */
+  /** Mean treatment confusion − mean baseline confusion (counts averaged over the seeds behind the comparison); null when a side has none yet. */
   confusionDelta: number[][] | null;
 }
 
-/**
- * One regularizer swept at a fixed value of the other, points ordered by
- * strength (the baseline, usually the weakest, first): for
- * accuracy-against-strength curves. Crop strength is the share of the image
- * a crop may remove: 0 for no crop, 1 − s for a resized crop of scale s
- * (Angelakis & Rass's α), padding / image side for pad-and-crop (the padding
- * in pixels when the config does not tell the side: a manifest dataset). A
- * crop axis holds one crop kind (with no crop), so that its strengths share
- * a unit. Weight decay's strength is its value.
- */
-export interface StrengthAxis {
-  regularizer: 'crop' | 'weightDecay';
-  /** A crop axis's crop kind, which says what its strength measures. */
-  cropKind?: 'resized' | 'translate';
-  /** The other regularizer's value along this axis, e.g. "wd 0" or "no crop". */
-  fixed: string;
-  points: { label: string; strength: number; configHash: string }[];
-  /** perClass[class][point]: mean accuracy over seeds. */
-  perClass: number[][];
-  /** Mean accuracy over classes, per point. */
-  mean: number[];
+/** Runs of one config and seed beyond the first: one was kept (a finished one, else the latest), the others set aside. */
+export interface Duplicate {
+  configHash: string;
+  label: string;
+  seed: number;
+  /** How many runs of this config and seed were given. */
+  runs: number;
+}
+
+/** The study's multiplicity: how many tests each false-discovery family holds and how many it flagged. */
+export interface Multiplicity {
+  fdr: number;
+  /** (treatment, class) tests of the regularizer's effect. */
+  tests: number;
+  flagged: number;
+  /** Model-vs-model tests (one seed a side), their own family. */
+  modelTests: number;
+  modelFlagged: number;
 }
 
 export interface StudyAnalysis {
@@ -175,18 +180,19 @@ export interface StudyAnalysis {
   /** Groups that differ from the baseline by more than regularization (another model, schedule…), with why. */
   notComparable: { group: ConfigGroup; reason: string }[];
   axes: StrengthAxis[];
+  multiplicity: Multiplicity;
+  duplicates: Duplicate[];
 }
 
-/** Runs from different datasets (by content hash or class names) must never be pooled or compared. */
+/** Runs from different datasets (by content hash, class names, test counts or labels) must never be pooled or compared. */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';
 }
 
-export type { CropConfig };
-
-/** The level of every interval, and the q below which a class counts as hurt or helped. */
-export const CONFIDENCE = 0.95;
-export const FDR = 0.05;
+export interface AnalysisOptions {
+  /** Plan every class (the planning aid); the simulations that measure the tests turn it off. Default true. */
+  plan?: boolean;
+}
 
 /** A group with its runs by seed, for the computations below. */
 interface GroupRuns {
@@ -198,9 +204,9 @@ interface GroupRuns {
  * Groups the runs by config and compares every group that differs from the
  * baseline only by regularization against it, class by class. `baseline` is
  * the baseline's config or its configHash. Throws DatasetMismatchError when
- * the runs are not all on one dataset, and an Error when there are no runs.
+ * the runs are not all on one test set, and an Error when there are no runs.
  */
-export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): StudyAnalysis {
+export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string, options: AnalysisOptions = {}): StudyAnalysis {
   const first = runs[0];
   if (!first) throw new Error('no runs to analyze');
   const dataset = first.dataset;
@@ -217,14 +223,15 @@ export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): S
       );
     }
   }
-  const groups = groupRuns(runs);
+  const evidence = imageEvidence(runs, classTestCounts);
+  const { groups, duplicates } = groupRuns(runs);
   const base =
     typeof baseline === 'string'
       ? groups.find((g) => g.group.configHash === baseline)
       : groups.find((g) => canonicalJson(g.group.config) === canonicalJson(baseline));
-  if (!base) {
-    return { dataset, classTestCounts, baseline: null, groups: groups.map((g) => g.group), comparisons: [], notComparable: [], axes: [] };
-  }
+  const multiplicity: Multiplicity = { fdr: FDR, tests: 0, flagged: 0, modelTests: 0, modelFlagged: 0 };
+  const all = groups.map((g) => g.group);
+  if (!base) return { dataset, classTestCounts, baseline: null, groups: all, comparisons: [], notComparable: [], axes: [], multiplicity, duplicates };
   const comparable: GroupRuns[] = [];
   const notComparable: StudyAnalysis['notComparable'] = [];
   for (const other of groups) {
@@ -236,15 +243,20 @@ export function analyzeRuns(runs: RunOutcome[], baseline: RunConfig | string): S
       notComparable.push({ group: other.group, reason: describeDifferences(differences) });
     }
   }
-  const classNames = dataset.classNames;
+  const comparisons = compareAll(base, comparable, dataset.classNames, classTestCounts, evidence, multiplicity, options.plan ?? true);
   return {
     dataset,
     classTestCounts,
     baseline: base.group,
-    groups: groups.map((g) => g.group),
-    comparisons: comparable.map((treatment) => compareGroups(base, treatment, classNames)),
+    groups: all,
+    comparisons,
     notComparable,
-    axes: strengthAxes([base, ...comparable], datasetSide(base.group.config.dataset)),
+    axes: strengthAxes(
+      [base, ...comparable].map((g) => g.group),
+      datasetSide(base.group.config.dataset),
+    ),
+    multiplicity,
+    duplicates,
   };
 }
 
@@ -261,6 +273,31 @@ function checkSameDataset(a: RunOutcome['dataset'], b: RunOutcome['dataset']): v
   );
 }
 
+/**
+ * The test labels the runs carry, checked to be one test set's: the same in
+ * every run that has them, and counting each class's test images. Null when
+ * no run carries labels (results from before they were kept).
+ */
+function imageEvidence(runs: RunOutcome[], classTestCounts: number[]): ImageEvidence | null {
+  const labelled = runs.find((r) => r.labels);
+  if (!labelled) return null;
+  const labels = labelled.labels!;
+  for (const run of runs) {
+    if (run.labels && run.labels !== labels && canonicalJson(run.labels) !== canonicalJson(labels)) {
+      throw new DatasetMismatchError(`runs of ${runLabelOf(labelled)} and ${runLabelOf(run)} label the test images differently: not one test set`);
+    }
+    if (run.predictions && run.predictions.length !== labels.length) {
+      throw new DatasetMismatchError(`run of ${runLabelOf(run)} has ${run.predictions.length} predictions for ${labels.length} test images`);
+    }
+  }
+  const images = classImages(labels, classTestCounts.length);
+  const miscounted = images.findIndex((list, k) => list.length !== classTestCounts[k]);
+  if (miscounted >= 0 || labels.length !== runs[0]!.dataset.testCount) {
+    throw new DatasetMismatchError(`the test labels of ${runLabelOf(labelled)} do not match its per-class test counts: not one test set`);
+  }
+  return { labels, images };
+}
+
 function runLabelOf(run: RunOutcome): string {
   return `${regularizationLabel(run.config)}, seed ${run.seed}`;
 }
@@ -272,36 +309,38 @@ export function regularizationLabel(config: RunConfig): string {
   return `${describeCrop(config.augmentation.crop)}${flip}, wd ${config.training.optimizer.weightDecay}${norm}`;
 }
 
-function groupRuns(runs: RunOutcome[]): GroupRuns[] {
+function groupRuns(runs: RunOutcome[]): { groups: GroupRuns[]; duplicates: Duplicate[] } {
   const groups = new Map<string, Map<number, RunOutcome>>();
+  const given = new Map<string, number>();
   for (const run of runs) {
     let bySeed = groups.get(run.configHash);
     if (!bySeed) groups.set(run.configHash, (bySeed = new Map()));
+    const key = `${run.configHash} ${run.seed}`;
+    given.set(key, (given.get(key) ?? 0) + 1);
     const kept = bySeed.get(run.seed);
     // A finished run is never replaced by a provisional one; otherwise the later wins.
     if (kept && !kept.provisional && run.provisional) continue;
     bySeed.set(run.seed, run);
   }
-  return [...groups].map(([configHash, unsorted]) => {
+  const duplicates: Duplicate[] = [];
+  const out = [...groups].map(([configHash, unsorted]) => {
     const seeds = [...unsorted.keys()].sort((a, b) => a - b);
     const bySeed = new Map(seeds.map((s) => [s, unsorted.get(s)!]));
     const outcomes = [...bySeed.values()];
     const classes = outcomes[0]!.perClass.length;
     const perClassMean = Array.from({ length: classes }, (_, k) => mean(outcomes.map((r) => accuracy(r, k))));
     const config = outcomes[0]!.config;
+    const label = regularizationLabel(config);
+    for (const seed of seeds) {
+      const count = given.get(`${configHash} ${seed}`)!;
+      if (count > 1) duplicates.push({ configHash, label, seed, runs: count });
+    }
     return {
       bySeed,
-      group: {
-        configHash,
-        config,
-        label: regularizationLabel(config),
-        seeds,
-        perClassMean,
-        meanAccuracy: mean(perClassMean),
-        provisional: outcomes.some((r) => r.provisional === true),
-      },
+      group: { configHash, config, label, seeds, perClassMean, meanAccuracy: mean(perClassMean), provisional: outcomes.some((r) => r.provisional === true) },
     };
   });
+  return { groups: out, duplicates };
 }
 
 function mean(values: readonly number[]): number {
@@ -311,10 +350,6 @@ function mean(values: readonly number[]): number {
 function accuracy(run: RunOutcome, k: number): number {
   const c = run.perClass[k]!;
   return c.correct / c.total;
-}
-
-function allEqual(values: readonly number[]): boolean {
-  return values.every((v) => v === values[0]);
 }
 
 /**
@@ -368,139 +403,113 @@ function describeDifferences(differences: Difference[]): string {
   return `${words}: ${shown.join('; ')}${more}`;
 }
 
-/** One side of a comparison: its seeds and runs. */
-interface Side {
-  runs: RunOutcome[];
-}
-
-function pooled(side: Side, k: number): BinomialCount {
-  let correct = 0;
-  let total = 0;
-  for (const run of side.runs) {
-    correct += run.perClass[k]!.correct;
-    total += run.perClass[k]!.total;
-  }
-  return { correct, total };
-}
-
-function hasEmptyClass(side: Side, k: number): boolean {
-  return side.runs.some((r) => r.perClass[k]!.total === 0);
-}
-
-/** A class's accuracy on one side: t over seeds, or Wilson on pooled counts (binomial method, one seed, or no spread). */
-function classAccuracy(side: Side, k: number, binomial: boolean): ClassAccuracy {
-  const values = side.runs.map((r) => accuracy(r, k));
-  if (binomial || values.length < 2 || hasEmptyClass(side, k) || allEqual(values)) {
-    const { correct, total } = pooled(side, k);
-    return { ...wilsonInterval(correct, total, CONFIDENCE), seeds: side.runs.length };
-  }
-  const m = meanInterval(values, CONFIDENCE);
-  // An accuracy lies in [0, 1]: cutting the t interval there loses no coverage and spares the views a 121% bound.
-  return { estimate: m.estimate, low: Math.max(0, m.low), high: Math.min(1, m.high), seeds: side.runs.length };
-}
-
-/** Per-seed differences treatment − baseline, exact (equal counts give bit-equal values) when the totals match. */
-function seedDifferences(baseline: Side, treatment: Side, k: number): number[] {
-  return baseline.runs.map((b, i) => {
-    const bc = b.perClass[k]!;
-    const tc = treatment.runs[i]!.perClass[k]!;
-    return bc.total === tc.total ? (tc.correct - bc.correct) / bc.total : tc.correct / tc.total - bc.correct / bc.total;
-  });
-}
-
-type DeltaTest = IntervalEstimate & { p: number; fellBack: boolean };
-
-/** A difference of accuracies lies in [−1, 1]; the t interval is cut there, as the accuracies' are. */
-function clipDelta(d: IntervalEstimate & { p: number }): DeltaTest {
-  return { estimate: d.estimate, low: Math.max(-1, d.low), high: Math.min(1, d.high), p: d.p, fellBack: false };
-}
-
-function classDeltaTest(method: IntervalMethod, baseline: Side, treatment: Side, k: number): DeltaTest {
-  const binomial = (): DeltaTest => {
-    const d = proportionDifference(pooled(baseline, k), pooled(treatment, k), CONFIDENCE);
-    return { ...d, fellBack: method !== 'binomial' };
-  };
-  if (method === 'binomial' || hasEmptyClass(baseline, k) || hasEmptyClass(treatment, k)) return binomial();
-  const b = baseline.runs.map((r) => accuracy(r, k));
-  const t = treatment.runs.map((r) => accuracy(r, k));
-  if (method === 'paired-t') {
-    if (allEqual(seedDifferences(baseline, treatment, k))) return binomial();
-    return clipDelta(pairedDifference(b, t, CONFIDENCE));
-  }
-  if (allEqual(b) && allEqual(t)) return binomial();
-  return clipDelta(welchDifference(b, t, CONFIDENCE));
-}
-
-function compareGroups(base: GroupRuns, treat: GroupRuns, classNames: string[]): Comparison {
+/** The runs a comparison uses, by its method. */
+function sidesOf(base: GroupRuns, treat: GroupRuns): { method: ComparisonMethod; pairedSeeds: number[]; baseline: RunOutcome[]; treatment: RunOutcome[] } {
   const baseSeeds = base.group.seeds;
   const treatSeeds = treat.group.seeds;
   const pairedSeeds = baseSeeds.filter((s) => treat.bySeed.has(s));
-  let method: IntervalMethod;
-  let baselineSide: Side;
-  let treatmentSide: Side;
-  if (baseSeeds.length < 2 || treatSeeds.length < 2) method = 'binomial';
-  else if (pairedSeeds.length >= 2) method = 'paired-t';
-  else method = 'welch-t';
-  if (method === 'paired-t') {
-    baselineSide = { runs: pairedSeeds.map((s) => base.bySeed.get(s)!) };
-    treatmentSide = { runs: pairedSeeds.map((s) => treat.bySeed.get(s)!) };
-  } else {
-    baselineSide = { runs: [...base.bySeed.values()] };
-    treatmentSide = { runs: [...treat.bySeed.values()] };
+  if (baseSeeds.length < 2 || treatSeeds.length < 2) {
+    const pair = modelPair(baseSeeds, treatSeeds);
+    return { method: 'model-vs-model', pairedSeeds, baseline: [base.bySeed.get(pair.baseline)!], treatment: [treat.bySeed.get(pair.treatment)!] };
   }
-  const binomial = method === 'binomial';
-  const tests = classNames.map((_, k) => classDeltaTest(method, baselineSide, treatmentSide, k));
-  const q = benjaminiHochberg(tests.map((t) => t.p));
-  const classes = classNames.map((className, k): ClassDelta => {
-    const test = tests[k]!;
-    const significant = q[k]! < FDR ? (test.estimate < 0 ? 'hurt' : test.estimate > 0 ? 'helped' : null) : null;
-    const delta: ClassDelta = {
-      classIndex: k,
-      className,
-      baseline: classAccuracy(baselineSide, k, binomial),
-      treatment: classAccuracy(treatmentSide, k, binomial),
-      delta: { estimate: test.estimate, low: test.low, high: test.high },
-      p: test.p,
-      q: q[k]!,
-      significant,
-    };
-    if (test.fellBack) delta.method = 'binomial';
-    return delta;
+  if (pairedSeeds.length >= 2) {
+    return { method: 'moderated-paired', pairedSeeds, baseline: pairedSeeds.map((s) => base.bySeed.get(s)!), treatment: pairedSeeds.map((s) => treat.bySeed.get(s)!) };
+  }
+  return { method: 'moderated-unpaired', pairedSeeds, baseline: [...base.bySeed.values()], treatment: [...treat.bySeed.values()] };
+}
+
+/** Every comparison, then the study-wide q-values, verdicts, summaries and plans. */
+function compareAll(
+  base: GroupRuns,
+  comparable: GroupRuns[],
+  classNames: string[],
+  classTestCounts: number[],
+  evidence: ImageEvidence | null,
+  multiplicity: Multiplicity,
+  plan: boolean,
+): Comparison[] {
+  const computed = comparable.map((treat) => {
+    const { method, pairedSeeds, ...sides } = sidesOf(base, treat);
+    const images = evidence && [...sides.baseline, ...sides.treatment].every((r) => r.predictions) ? evidence : null;
+    return { treat, method, pairedSeeds, sides, evidence: (images ? 'images' : 'counts') as Evidence, statistics: comparisonStatistics(method, sides as Sides, classTestCounts, images) };
   });
-  return {
-    baseline: base.group,
-    treatment: treat.group,
-    method,
-    pairedSeeds,
-    classes,
-    summary: summarize(method, classes, baselineSide, treatmentSide),
-    confusionDelta: confusionDelta(baselineSide, treatmentSide),
-  };
+  // One BH per family over the whole study, so that every q (and the summary's count) is on the same footing.
+  const family = (model: boolean) => computed.flatMap((c, i) => ((c.method === 'model-vs-model') === model ? c.statistics.classes.flatMap((x, k) => (Number.isNaN(x.p) ? [] : [{ i, k, p: x.p }])) : []));
+  const q = new Map<string, number>();
+  for (const model of [false, true]) {
+    const tests = family(model);
+    benjaminiHochberg(tests.map((t) => t.p)).forEach((v, j) => q.set(`${tests[j]!.i} ${tests[j]!.k}`, v));
+    if (model) multiplicity.modelTests = tests.length;
+    else multiplicity.tests = tests.length;
+  }
+  const planned = Math.max(1, computed.reduce((n, c) => n + c.statistics.classes.filter((x) => !Number.isNaN(x.p)).length, 0));
+  const alpha = planningAlpha(FDR, planned);
+  return computed.map((c, i): Comparison => {
+    const model = c.method === 'model-vs-model';
+    const seeds = model ? 1 : c.sides.baseline.length;
+    const classes = c.statistics.classes.map((x, k): ClassDelta => {
+      const qk = q.get(`${i} ${k}`) ?? NaN;
+      const sign = qk < FDR ? (x.delta.estimate < 0 ? -1 : x.delta.estimate > 0 ? 1 : 0) : 0;
+      return {
+        classIndex: k,
+        className: classNames[k]!,
+        testImages: classTestCounts[k]!,
+        baseline: x.baseline,
+        treatment: x.treatment,
+        delta: x.delta,
+        p: x.p,
+        q: qk,
+        verdict: model || sign === 0 ? null : sign < 0 ? 'hurt' : 'helped',
+        modelDifference: !model || sign === 0 ? null : sign < 0 ? 'lower' : 'higher',
+        se: x.se,
+        df: x.df,
+        seedSd: x.seedVariance === null ? null : Math.sqrt(x.seedVariance),
+        discordant: x.discordant,
+        plan: plan && x.noise ? planClass(x.noise, seeds, alpha) : null,
+      };
+    });
+    const flagged = classes.filter((d) => d.verdict || d.modelDifference).length;
+    if (model) multiplicity.modelFlagged += flagged;
+    else multiplicity.flagged += flagged;
+    const moderation = c.statistics.moderation;
+    return {
+      baseline: base.group,
+      treatment: c.treat.group,
+      method: c.method,
+      evidence: c.evidence,
+      baselineSeeds: c.sides.baseline.map((r) => r.seed),
+      treatmentSeeds: c.sides.treatment.map((r) => r.seed),
+      pairedSeeds: c.pairedSeeds,
+      moderation: moderation && { priorDf: moderation.prior.df, priorScale: moderation.prior.scale, seedDf: moderation.seedDf },
+      classes,
+      summary: summarize(classes, c.statistics.meanDelta, model),
+      confusionDelta: confusionDelta(c.sides.baseline, c.sides.treatment),
+    };
+  });
 }
 
-/** A run's accuracy averaged over classes (each class weighs the same, as in the per-class means). */
-function classAveraged(run: RunOutcome): number {
-  return mean(run.perClass.map((_, k) => accuracy(run, k)));
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function summarize(method: IntervalMethod, classes: ClassDelta[], baseline: Side, treatment: Side): ComparisonSummary {
-  const meanDelta = mean(classes.map((c) => c.delta.estimate));
-  const interval = meanDeltaInterval(method, baseline, treatment);
-  const lowest = (side: 'baseline' | 'treatment') =>
-    classes.reduce((worst, c) => (c[side].estimate < worst[side].estimate ? c : worst), classes[0]!);
-  const mostNegative = classes.reduce((m, c) => (c.delta.estimate < m.delta.estimate ? c : m), classes[0]!);
-  const hurt = classes.filter((c) => c.significant === 'hurt').length;
-  const helped = classes.filter((c) => c.significant === 'helped').length;
+function summarize(classes: ClassDelta[], meanDelta: Interval, model: boolean): ComparisonSummary {
+  const tested = classes.filter((c) => c.testImages > 0);
+  const lowest = (side: 'baseline' | 'treatment') => tested.reduce((worst, c) => (c[side].estimate < worst[side].estimate ? c : worst), tested[0]!);
+  const mostNegative = tested.reduce((m, c) => (c.delta.estimate < m.delta.estimate ? c : m), tested[0]!);
   const worstBaseline = lowest('baseline');
   const worstTreatment = lowest('treatment');
+  const count = (pick: (c: ClassDelta) => boolean) => classes.filter(pick).length;
   return {
-    meanDelta: { estimate: meanDelta, low: interval.low, high: interval.high },
-    baselineMeanAccuracy: mean(classes.map((c) => c.baseline.estimate)),
-    treatmentMeanAccuracy: mean(classes.map((c) => c.treatment.estimate)),
-    hurt,
-    helped,
-    expectedByChanceUncorrected: FDR * classes.length,
-    expectedFalseDiscoveries: FDR * (hurt + helped),
+    meanDelta,
+    baselineMeanAccuracy: mean(tested.map((c) => c.baseline.estimate)),
+    treatmentMeanAccuracy: mean(tested.map((c) => c.treatment.estimate)),
+    hurt: count((c) => c.verdict === 'hurt'),
+    helped: count((c) => c.verdict === 'helped'),
+    lower: count((c) => c.modelDifference === 'lower'),
+    higher: count((c) => c.modelDifference === 'higher'),
     worstClass: {
       baseline: { className: worstBaseline.className, accuracy: worstBaseline.baseline.estimate },
       treatment: { className: worstTreatment.className, accuracy: worstTreatment.treatment.estimate },
@@ -509,193 +518,19 @@ function summarize(method: IntervalMethod, classes: ClassDelta[], baseline: Side
       mostNegative.delta.estimate < 0
         ? { className: mostNegative.className, before: mostNegative.baseline.estimate, after: mostNegative.treatment.estimate }
         : null,
+    detectable: model ? null : median(classes.flatMap((c) => (c.plan?.detectable != null ? [c.plan.detectable] : []))),
   };
 }
 
-/**
- * The mean delta's interval: the comparison's method applied to each seed's
- * class-averaged accuracy; in the binomial case (and when the seeds show no
- * spread) the pooled counts over every test image. Those pooled counts weigh
- * classes by their test counts, so with unequal classes the interval is
- * centred on the image-weighted delta rather than the class mean.
- */
-function meanDeltaInterval(method: IntervalMethod, baseline: Side, treatment: Side): IntervalEstimate {
-  const b = baseline.runs.map(classAveraged);
-  const t = treatment.runs.map(classAveraged);
-  const usable = [...baseline.runs, ...treatment.runs].every((r) => r.perClass.every((c) => c.total > 0));
-  if (usable && method === 'paired-t' && !allEqual(t.map((v, i) => v - b[i]!))) return pairedDifference(b, t, CONFIDENCE);
-  if (usable && method === 'welch-t' && !(allEqual(b) && allEqual(t))) return welchDifference(b, t, CONFIDENCE);
-  const total = (side: Side): BinomialCount =>
-    side.runs.reduce(
-      (acc, r) => ({ correct: acc.correct + r.perClass.reduce((n, c) => n + c.correct, 0), total: acc.total + r.perClass.reduce((n, c) => n + c.total, 0) }),
-      { correct: 0, total: 0 },
-    );
-  return proportionDifference(total(baseline), total(treatment), CONFIDENCE);
-}
-
-function meanConfusion(side: Side): number[][] | null {
-  const matrices = side.runs.flatMap((r) => (r.confusion ? [r.confusion] : []));
+function meanConfusion(runs: RunOutcome[]): number[][] | null {
+  const matrices = runs.flatMap((r) => (r.confusion ? [r.confusion] : []));
   if (matrices.length === 0) return null;
   return matrices[0]!.map((row, i) => row.map((_, j) => mean(matrices.map((m) => m[i]![j]!))));
 }
 
-function confusionDelta(baseline: Side, treatment: Side): number[][] | null {
+function confusionDelta(baseline: RunOutcome[], treatment: RunOutcome[]): number[][] | null {
   const b = meanConfusion(baseline);
   const t = meanConfusion(treatment);
   if (!b || !t) return null;
   return t.map((row, i) => row.map((v, j) => v - b[i]![j]!));
-}
-
-/** The image side a config's dataset has, when the config tells it. */
-function datasetSide(dataset: DatasetConfig): number | null {
-  switch (dataset.kind) {
-    case 'synthetic':
-    case 'teaching':
-      return dataset.size;
-    case 'builtin':
-      return BUILTIN_SIDES[dataset.name];
-    case 'manifest':
-      return null;
-  }
-}
-
-const BUILTIN_SIDES: Record<(DatasetConfig & { kind: 'builtin' })['name'], number> = { 'fashion-mnist': 28 };
-
-/** The share of the image a crop may remove (see StrengthAxis). */
-export function cropStrength(crop: CropConfig, side: number | null): number {
-  switch (crop.kind) {
-    case 'none':
-      return 0;
-    case 'resized':
-      return 1 - crop.scale;
-    case 'translate':
-      return side ? crop.padding / side : crop.padding;
-  }
-}
-
-function strengthAxes(groups: GroupRuns[], side: number | null): StrengthAxis[] {
-  const axes: StrengthAxis[] = [];
-  const configs = groups.map((g) => g.group);
-  const cropKinds = [...new Set(configs.map((g) => g.config.augmentation.crop.kind).filter((k) => k !== 'none'))];
-  for (const kind of cropKinds) {
-    const members = configs.filter((g) => g.config.augmentation.crop.kind === 'none' || g.config.augmentation.crop.kind === kind);
-    for (const [fixed, points] of byFixedValue(members, cropFixed)) {
-      const crops = axis('crop', fixed, points, (g) => cropStrength(g.config.augmentation.crop, side), (g) => describeCrop(g.config.augmentation.crop));
-      axes.push({ ...crops, cropKind: kind });
-    }
-  }
-  for (const [fixed, points] of byFixedValue(configs, decayFixed)) {
-    axes.push(axis('weightDecay', fixed, points, (g) => g.config.training.optimizer.weightDecay, (g) => `wd ${g.config.training.optimizer.weightDecay}`));
-  }
-  return axes;
-}
-
-/** What a crop axis holds fixed: weight decay and the other regularization. */
-function cropFixed(config: RunConfig): string {
-  const flip = config.augmentation.flip ? ', flip' : '';
-  const norm = config.training.optimizer.decayNormAndBias ? '' : ' (norm/bias not decayed)';
-  return `wd ${config.training.optimizer.weightDecay}${norm}${flip}`;
-}
-
-/** What a weight-decay axis holds fixed: the crop and the other regularization. */
-function decayFixed(config: RunConfig): string {
-  const flip = config.augmentation.flip ? ' + flip' : '';
-  const norm = config.training.optimizer.decayNormAndBias ? '' : ' (norm/bias not decayed)';
-  return `${describeCrop(config.augmentation.crop)}${flip}${norm}`;
-}
-
-/** Groups sharing a fixed value, in order of first appearance; only those with ≥ 2 points make an axis. */
-function byFixedValue(groups: ConfigGroup[], fixed: (c: RunConfig) => string): [string, ConfigGroup[]][] {
-  const by = new Map<string, ConfigGroup[]>();
-  for (const g of groups) {
-    const key = fixed(g.config);
-    by.set(key, [...(by.get(key) ?? []), g]);
-  }
-  return [...by].filter(([, points]) => points.length >= 2);
-}
-
-function axis(
-  regularizer: StrengthAxis['regularizer'],
-  fixed: string,
-  groups: ConfigGroup[],
-  strength: (g: ConfigGroup) => number,
-  label: (g: ConfigGroup) => string,
-): StrengthAxis {
-  // Stable sort: equal strengths (no crop and a resized crop of scale 1) keep the groups' order.
-  const sorted = [...groups].sort((a, b) => strength(a) - strength(b));
-  const classes = sorted[0]!.perClassMean.length;
-  return {
-    regularizer,
-    fixed,
-    points: sorted.map((g) => ({ label: label(g), strength: strength(g), configHash: g.configHash })),
-    perClass: Array.from({ length: classes }, (_, k) => sorted.map((g) => g.perClassMean[k]!)),
-    mean: sorted.map((g) => g.meanAccuracy),
-  };
-}
-
-const CSV_COLUMNS = [
-  'dataset',
-  'baseline',
-  'treatment',
-  'method',
-  'class index',
-  'class',
-  'baseline mean',
-  'baseline low',
-  'baseline high',
-  'treatment mean',
-  'treatment low',
-  'treatment high',
-  'delta',
-  'delta low',
-  'delta high',
-  'p',
-  'q',
-  'significant',
-  'baseline seeds',
-  'treatment seeds',
-] as const;
-
-/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
-function csvField(value: string | number): string {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * The per-class table as CSV (RFC 4180, CRLF line ends): one row per
- * comparison and class, numbers at full precision, `method` the class's own
- * (a zero-spread fallback shows as binomial), seeds space-separated (the
- * seeds behind each side's numbers).
- */
-export function perClassCsv(analysis: StudyAnalysis): string {
-  const rows: (string | number)[][] = [[...CSV_COLUMNS]];
-  for (const c of analysis.comparisons) {
-    const seedsOf = (all: number[]) => (c.method === 'paired-t' ? c.pairedSeeds : all).join(' ');
-    for (const d of c.classes) {
-      rows.push([
-        analysis.dataset.name,
-        c.baseline.label,
-        c.treatment.label,
-        d.method ?? c.method,
-        d.classIndex,
-        d.className,
-        d.baseline.estimate,
-        d.baseline.low,
-        d.baseline.high,
-        d.treatment.estimate,
-        d.treatment.low,
-        d.treatment.high,
-        d.delta.estimate,
-        d.delta.low,
-        d.delta.high,
-        d.p,
-        d.q,
-        d.significant ?? '',
-        seedsOf(c.baseline.seeds),
-        seedsOf(c.treatment.seeds),
-      ]);
-    }
-  }
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_SIDE, FASHION_MNIST_TEST_PER_CLASS, FASHION_MNIST_TRAIN_PER_CLASS } from '../data/fashion-mnist';
 import { TEACHING_CLASSES, TEACHING_MIN_SIZE } from '../data/teaching';
+import { plainIssue } from './plain-issues';
 import { canonicalJson, sha256Hex } from '../util/hash';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet8', 'resnet20', 'resnet32', 'resnet56'] as const;
@@ -389,7 +390,7 @@ export function formatIssues(error: z.ZodError): string[] {
       const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
       return `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
     }
-    return `${path || '(top level)'}: ${issue.message}`;
+    return `${path || '(top level)'}: ${plainIssue(issue)}`;
   });
 }
 

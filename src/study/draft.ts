@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { CachedDataset } from '../../workers/api';
 import { FASHION_MNIST_MANIFEST_PATH } from '../data/fashion-mnist';
 import type { CropConfig, DatasetConfig } from './config';
+import { plainIssue } from './plain-issues';
 import { STUDY_SCHEMA, studySpecSchema, type StudySpec } from './study';
 
 /** Every value of the form, as typed: text stays text until the spec is built, so a bad entry can be shown as it is. */
@@ -330,7 +331,7 @@ function fieldOfPath(path: readonly PropertyKey[], d: Draft, noCropCount: number
 
 /** The schema's message; in a list field it names the entry it is about, since the field holds several. */
 function issueMessage(issue: z.core.$ZodIssue, key: FieldKey | null, crops: CropConfig[] | { kind: string }[], decays: number[]): string {
-  const base = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+  const base = plainIssue(issue);
   const index = Number(issue.path[2]);
   if ((key === 'sweepScales' || key === 'sweepPaddings') && Number.isInteger(index)) {
     const crop = crops[index] as { scale?: number; padding?: number } | undefined;

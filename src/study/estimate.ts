@@ -183,3 +183,13 @@ export function estimateStudy(spec: StudySpec, summary: DatasetCounts | null, es
 function round3(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
+
+/** Above this, a study asks to be confirmed before it runs. */
+export const CONFIRM_ABOVE_SECONDS = 3600;
+
+/** What an hour of this device buys, from the measured step: for the warning on a study past an hour. */
+export function hourOnThisDevice(study: StudyEstimate, estimate: StepEstimate): { stepsPerHour: number; runsPerHour: number | null; secondsPerRun: number | null } {
+  const stepsPerHour = 3_600_000 / estimate.msPerStep;
+  const secondsPerRun = study.seconds !== null ? study.seconds / study.runs : null;
+  return { stepsPerHour, runsPerHour: secondsPerRun ? 3600 / secondsPerRun : null, secondsPerRun };
+}

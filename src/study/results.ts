@@ -5,6 +5,7 @@
  * file would get wrong.
  */
 import { z } from 'zod';
+import { CUSTOM_KERNELS } from '../engine/kernels/names';
 import { configHash, ConfigError, parseWith, runConfigSchema } from './config';
 import { studySpecSchema } from './study';
 
@@ -37,6 +38,16 @@ export const environmentSchema = z.strictObject({
   fallbacks: z.array(z.strictObject({ backend: z.string(), reason: z.string() })),
   browser: z.string(),
   tfjsVersion: z.string(),
+  /** The WebGPU kernels the run used (absent in older files and off WebGPU). */
+  kernels: z
+    .strictObject({
+      policy: z.enum(['auto', 'custom', 'stock']),
+      custom: z.array(z.enum(CUSTOM_KERNELS)),
+      fusions: z.boolean(),
+      tuningKey: z.string().nullable(),
+      timings: z.array(z.strictObject({ kernel: z.enum(CUSTOM_KERNELS), stockMs: z.number().nonnegative(), customMs: z.number().nonnegative(), cases: z.number().int().positive() })),
+    })
+    .optional(),
 });
 
 const sha256Digest = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest');
@@ -71,6 +82,12 @@ export const runResultSchema = z
     confusion: z.array(z.array(count)),
     /** The final model's predicted class for each test image, in test order (absent in results from before it was kept). */
     predictions: z.array(count).optional(),
+    /**
+     * The true class of each test image, in test order: with the predictions,
+     * which images each run got right, so that the analysis can pair runs
+     * image by image (absent in results from before it was kept).
+     */
+    labels: z.array(count).optional(),
     evaluations: z.array(evaluationSchema),
     history: z.array(historyEntrySchema),
     steps: count,
@@ -94,6 +111,7 @@ export const runResultSchema = z
     });
     if (run.confusion.length !== classes) issue(['confusion'], `has ${run.confusion.length} rows for ${classes} classes`);
     if (run.predictions) checkPredictions(run.predictions, run.confusion, run.dataset.testCount, issue);
+    if (run.labels) checkLabels(run.labels, run.predictions, run.confusion, run.perClass, issue);
     const correct = run.perClass.reduce((n, c) => n + c.correct, 0);
     if (total > 0 && Math.abs(correct / total - run.top1) > 1e-9) issue(['top1'], `${run.top1} differs from the per-class counts (${correct}/${total})`);
   });
@@ -110,6 +128,33 @@ function checkPredictions(predictions: number[], confusion: number[][], testCoun
   for (let k = 0; k < classes; k++) {
     const column = confusion.reduce((n, row) => n + (row[k] ?? 0), 0);
     if (column !== predicted[k]) return issue(['predictions'], `predict class ${k} ${predicted[k]} times, the confusion matrix ${column}`);
+  }
+}
+
+/** Labels must be one per test image, count each class's test images, and with the predictions make exactly the confusion matrix. */
+function checkLabels(
+  labels: number[],
+  predictions: number[] | undefined,
+  confusion: number[][],
+  perClass: { total: number }[],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const classes = perClass.length;
+  const total = perClass.reduce((n, c) => n + c.total, 0);
+  if (labels.length !== total) return issue(['labels'], `has ${labels.length} entries for ${total} test images`);
+  const counts = new Array<number>(classes).fill(0);
+  for (const [i, label] of labels.entries()) {
+    if (label >= classes) return issue(['labels', i], `class ${label} does not exist (${classes} classes)`);
+    counts[label]!++;
+  }
+  const miscounted = counts.findIndex((n, k) => n !== perClass[k]!.total);
+  if (miscounted >= 0) return issue(['labels'], `label ${counts[miscounted]} images class ${miscounted}, perClass total is ${perClass[miscounted]!.total}`);
+  if (!predictions || predictions.length !== labels.length) return;
+  const pairs = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  labels.forEach((label, i) => pairs[label]![predictions[i]!]!++);
+  for (let k = 0; k < classes; k++) {
+    const j = pairs[k]!.findIndex((n, j) => n !== confusion[k]?.[j]);
+    if (j >= 0) return issue(['labels'], `with the predictions give ${pairs[k]![j]} images of class ${k} predicted ${j}, the confusion matrix ${confusion[k]?.[j]}`);
   }
 }
 

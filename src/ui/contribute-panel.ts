@@ -1,7 +1,7 @@
 /** Contribute mode: pick a shared study, say how much to give, and watch what trains on this GPU. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { isContributing, type ContributePhase, type ContributeState } from '../app/contributor';
+import { isComplete, isContributing, type ContributePhase, type ContributeState } from '../app/contributor';
 import { num, percent, seconds } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
@@ -40,6 +40,10 @@ export class ContributePanel extends LitElement {
         font-size: 0.9rem;
         font-weight: 600;
       }
+      /* A study's name and its count of units done read in full, on a row of their own. */
+      label.study {
+        grid-column: 1 / -1;
+      }
       input,
       select {
         width: 100%;
@@ -63,7 +67,8 @@ export class ContributePanel extends LitElement {
   ];
 
   @property({ attribute: false }) contribution: ContributeState | null = null;
-  @property({ type: Boolean }) canStart = false;
+  /** Why the GPU cannot take a unit now (null when it can), said beside Start. */
+  @property({ attribute: false }) blocked: string | null = 'the GPU backend is still starting';
   /** The form's own values until Start: what the volunteer is typing, not yet an intent. */
   @state() private studyId = '';
   @state() private displayName = '';
@@ -79,8 +84,11 @@ export class ContributePanel extends LitElement {
     const c = this.contribution;
     if (!c) return nothing;
     const studies = c.studies ?? [];
-    const chosen = this.studyId || studies[0]?.id || '';
+    // The volunteer's pick if it is still listed, else the first study that still needs work.
+    const chosen = (studies.some((s) => s.id === this.studyId) ? this.studyId : (studies.find((s) => !isComplete(s)) ?? studies[0])?.id) ?? '';
     const running = isContributing(c.phase);
+    const complete = studies.find((s) => s.id === chosen && isComplete(s));
+    const whyNot = running ? null : this.blocked ?? (complete ? 'every unit of this study is decided: pick another' : !this.budgetValid() ? 'the budget must be whole numbers of units or minutes, 1 or more' : null);
     return html`<section aria-labelledby="contribute-heading">
       <header>
         <h2 id="contribute-heading">Contribute to a shared study <span class="phase" data-testid="contribute-phase">${PHASE_TEXT[c.phase]}</span></h2>
@@ -88,18 +96,19 @@ export class ContributePanel extends LitElement {
       </header>
       <p class="muted">
         Your GPU trains units (one config × one seed) of a study published on this site's coordinator, one after another, and uploads each
-        result. Every unit is trained by at least two volunteers, and a result counts once the replicas agree. Your browser keeps a random id
-        that proves your uploads are yours; the study page shows only a pseudonym and the name you give.
+        result. Every unit is trained by at least two volunteers on different networks, and a result counts once their per-image predictions
+        agree. The coordinator gives your browser a credential that proves your uploads are yours; the study page shows only a pseudonym and
+        the name you give.
       </p>
       ${c.listError ? html`<div class="alert error" role="alert" data-testid="contribute-list-error">${c.listError}</div>` : nothing}
       ${c.studies && studies.length === 0 ? html`<p class="muted" data-testid="no-shared-studies">The coordinator has no study to contribute to yet.</p>` : nothing}
       <fieldset class="form" ?disabled=${running}>
-        <label
+        <label class="study"
           >Study
           <select data-testid="shared-study" .value=${chosen} @change=${(e: Event) => (this.studyId = (e.target as HTMLSelectElement).value)}>
             ${studies.map(
               (s) => html`<option value=${s.id} ?selected=${s.id === chosen}>
-                ${s.name} (${s.progress.byState['done'] ?? 0}/${s.progress.units} units done)
+                ${s.name} (${s.progress.byState['done'] ?? 0}/${s.progress.units} units done${isComplete(s) ? ', complete' : ''})
               </option>`,
             )}
           </select>
@@ -118,7 +127,7 @@ export class ContributePanel extends LitElement {
         </label>
       </fieldset>
       <div class="controls">
-        <button data-testid="contribute-start" ?disabled=${!this.canStart || !chosen || running || !this.budgetValid()} @click=${() => this.start(chosen)}>
+        <button data-testid="contribute-start" ?disabled=${!chosen || running || whyNot !== null} @click=${() => this.start(chosen)}>
           Start contributing
         </button>
         ${c.phase === 'paused' || c.phase === 'pausing'
@@ -127,6 +136,7 @@ export class ContributePanel extends LitElement {
         <button data-testid="contribute-stop" ?disabled=${!running || c.phase === 'stopping'} @click=${() => sendIntent(this, { kind: 'stop-contributing' })}>Stop</button>
         ${chosen ? html`<a data-testid="study-page-link" href=${`study.html?id=${encodeURIComponent(chosen)}`} target="_blank" rel="noopener">The study's public page</a>` : nothing}
       </div>
+      ${whyNot && chosen ? html`<p class="muted" data-testid="contribute-blocked">Start is not offered now: ${whyNot}.</p>` : nothing}
       ${c.message ? html`<p data-testid="contribute-message">${c.message}</p>` : nothing}
       ${c.error ? html`<div class="alert error" role="alert" data-testid="contribute-error">${c.error}</div>` : nothing}
       ${this.renderCurrent(c)} ${this.renderDone(c)}

@@ -2,10 +2,10 @@
  * What a component may ask for. Components dispatch one `cw-intent` event
  * (bubbling, crossing shadow roots); cw-app hands it to the Workbench.
  */
-import type { ArchiveSource, ImageFolderFile, ImageFolderOptions } from '../../workers/api';
+import type { ArchiveSource, ImageFolderFile, ImageFolderOptions, ImagePixels } from '../../workers/api';
 import type { StudySpecInput } from '../study/study';
 
-export type Intent = StudyIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
+export type Intent = StudyIntent | LibraryIntent | DatasetIntent | ResultsIntent | ViewIntent | ContributeIntent;
 
 export type StudyIntent =
   | { kind: 'select-preset'; name: string }
@@ -14,14 +14,21 @@ export type StudyIntent =
   | { kind: 'design-study'; spec: StudySpecInput }
   /** Time one warm-up step of the designed baseline, for the study's time estimate. */
   | { kind: 'measure-step' }
+  /** Stop the measurement under way (the engine worker is replaced). */
+  | { kind: 'cancel-measure' }
   | { kind: 'save-spec' }
   | { kind: 'run' }
+  /** The guided demo: select its preset and run it. */
+  | { kind: 'run-demo' }
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'cancel' }
   | { kind: 'export' }
   | { kind: 'resume-interrupted' }
   | { kind: 'discard-interrupted' };
+
+/** The past studies: reopen one with its views, rename it, delete it. */
+export type LibraryIntent = { kind: 'open-study'; id: string } | { kind: 'rename-study'; id: string; name: string } | { kind: 'delete-study'; id: string };
 
 /** The Datasets panel's: its payloads carry the files to import. */
 export type DatasetIntent =
@@ -38,6 +45,8 @@ export type ResultsIntent =
   | { kind: 'save-chart'; fileName: string; blob: Blob }
   | { kind: 'export-model'; runIndex: number }
   | { kind: 'import-results'; files: { name: string; text: string }[] }
+  /** Try the model: an image (scaled down to at most 512 px a side), with its size as the user gave it. */
+  | { kind: 'try-image'; name: string; image: ImagePixels; original: { width: number; height: number } }
   | { kind: 'clear-imported' };
 
 /** What the per-class views look at: one comparison, highlighted classes, the class inspected. */

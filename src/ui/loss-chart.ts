@@ -1,6 +1,10 @@
-/** Each run's training loss, or its test top-1 at each evaluation, against the step: hand-drawn SVG polylines (a few runs, a few hundred points). */
+/**
+ * Each run's training loss, or its test top-1 at each evaluation, against the
+ * step: hand-drawn SVG polylines (a few runs, a few hundred points), drawn at
+ * the element's own width so that its text keeps its size in a narrow column.
+ */
 import { LitElement, css, html, nothing, svg } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { RunView } from '../app/state';
 import { num, percent } from './format';
 
@@ -10,9 +14,8 @@ export function runColour(index: number): string {
   return RUN_COLOURS[index % RUN_COLOURS.length]!;
 }
 
-const W = 560;
-const H = 200;
-const PAD = { left: 52, right: 12, top: 10, bottom: 26 };
+const H = 190;
+const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
 
 @customElement('cw-loss-chart')
 export class LossChart extends LitElement {
@@ -22,7 +25,7 @@ export class LossChart extends LitElement {
     }
     svg {
       width: 100%;
-      height: auto;
+      height: 190px;
       display: block;
     }
     .axis {
@@ -34,7 +37,7 @@ export class LossChart extends LitElement {
       stroke-width: 1;
     }
     text {
-      font: 11px system-ui, sans-serif;
+      font: 12px system-ui, sans-serif;
       fill: #5b6578;
     }
     polyline {
@@ -42,6 +45,11 @@ export class LossChart extends LitElement {
       stroke-width: 2;
       stroke-linejoin: round;
       stroke-linecap: round;
+    }
+    .empty {
+      margin: 0.2rem 0 0;
+      font-size: 0.8rem;
+      color: #5b6578;
     }
     .legend {
       display: flex;
@@ -62,8 +70,24 @@ export class LossChart extends LitElement {
 
   @property({ attribute: false }) runs: RunView[] = [];
   @property() metric: 'loss' | 'top1' = 'loss';
+  @state() private width = 0;
+  private readonly resizeObserver = new ResizeObserver((entries) => {
+    const width = Math.floor(entries[0]?.contentRect.width ?? 0);
+    if (width > 0 && width !== this.width) this.width = width;
+  });
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resizeObserver.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver.disconnect();
+  }
 
   override render() {
+    const W = Math.max(240, this.width || 360);
     const accuracy = this.metric === 'top1';
     const series = (run: RunView) => (accuracy ? run.accuracies.map((a) => ({ step: a.step, value: a.top1 })) : run.losses.map((p) => ({ step: p.step, value: p.loss })));
     const drawn = this.runs.map((run) => ({ run, points: series(run) })).filter((d) => d.points.length > 0);
@@ -92,10 +116,10 @@ export class LossChart extends LitElement {
             </polyline>
             <circle cx=${x(points.at(-1)!.step)} cy=${y(points.at(-1)!.value)} r="3" fill=${runColour(run.index)}></circle>`,
         )}
-        ${drawn.length === 0
-          ? svg`<text x=${W / 2} y=${H / 2} text-anchor="middle">${accuracy ? 'Test accuracy appears here after each evaluation.' : 'The loss appears here once a run starts.'}</text>`
-          : nothing}
       </svg>
+      ${drawn.length === 0
+        ? html`<p class="empty">${accuracy ? 'Test accuracy appears here after each evaluation.' : 'The loss appears here once a run starts.'}</p>`
+        : nothing}
       ${drawn.length && !accuracy
         ? html`<div class="legend">
             ${drawn.map(({ run }) => html`<span><span class="swatch" style="background:${runColour(run.index)}"></span>${run.index + 1}. ${run.label}</span>`)}

@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ComparisonState, RunView } from '../app/state';
 import type { RunResult } from '../study/results';
+import { runLabel } from '../study/study';
 import { percent, pointsDelta, seconds } from './format';
 import { sendIntent } from './intents';
 import { runColour } from './loss-chart';
@@ -103,15 +104,25 @@ export class ResultsTable extends LitElement {
           <button data-testid="export-button" ?disabled=${!this.canExport} @click=${() => sendIntent(this, { kind: 'export' })}>
             Export results
           </button>
-          <button data-testid="export-csv-button" ?disabled=${!this.comparison?.analysis} @click=${() => sendIntent(this, { kind: 'export-csv' })}>
+          <button
+            data-testid="export-csv-button"
+            ?disabled=${!this.hasFinalComparison()}
+            title=${this.hasFinalComparison() ? 'Every comparison, class by class, as CSV' : 'Ready once a baseline and a treatment run have finished'}
+            @click=${() => sendIntent(this, { kind: 'export-csv' })}
+          >
             Per-class CSV
           </button>
         </div>
       </header>
       ${this.renderImport()}
       ${this.comparison?.exportError ? html`<div class="alert error" role="alert" data-testid="model-export-error">${this.comparison.exportError}</div>` : nothing}
-      ${finished.length === 0 ? html`<p class="muted">No finished runs yet.</p>` : this.renderRuns(finished)}
+      ${finished.length === 0 && !this.comparison?.importedRuns.length ? html`<p class="muted">No finished runs yet.</p>` : this.renderRuns(finished)}
     </section>`;
+  }
+
+  /** The CSV holds final numbers only: not before one comparison has finished runs on both sides. */
+  private hasFinalComparison(): boolean {
+    return this.comparison?.analysis?.comparisons.some((c) => !c.baseline.provisional && !c.treatment.provisional) ?? false;
   }
 
   private renderImport() {
@@ -127,6 +138,7 @@ export class ResultsTable extends LitElement {
             <button data-testid="clear-imported" @click=${() => sendIntent(this, { kind: 'clear-imported' })}>Remove imported results</button>`
         : nothing}
       ${comparison?.importError ? html`<div class="alert error" role="alert" data-testid="import-results-error"><pre>${comparison.importError}</pre></div>` : nothing}
+      ${comparison?.importNote ? html`<p class="muted" role="status" data-testid="import-results-note">${comparison.importNote}</p>` : nothing}
     </div>`;
   }
 
@@ -169,6 +181,17 @@ export class ResultsTable extends LitElement {
                     Export
                   </button>
                 </td>
+              </tr>`,
+            )}
+            ${(this.comparison?.importedRuns ?? []).map(
+              ({ fileName, result }) => html`<tr data-testid="imported-run-row">
+                <td class="left">${runLabel(result.config, result.seed)} <span class="tag" title="imported from ${fileName}">imported</span></td>
+                <td>${result.seed}</td>
+                <td>${percent(result.top1)}</td>
+                <td>—</td>
+                <td>${result.steps}</td>
+                <td>${seconds(result.wallTimeSec)}</td>
+                <td><span class="muted" title="Models travel in their own files (Export), not in results files">not in the file</span></td>
               </tr>`,
             )}
           </tbody>

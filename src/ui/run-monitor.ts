@@ -1,4 +1,8 @@
-/** The study in progress: which run, how far, its loss, rate, speed and ETA, and the pause/resume/cancel controls. */
+/**
+ * The study in progress: which run, how far, its loss, rate, speed and ETA,
+ * and the pause/resume/cancel controls. Compact (on a narrow screen while a
+ * study runs, where it stays on top): the controls, the run and its bar only.
+ */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackendState, RunView, StudyPhase } from '../app/state';
@@ -71,6 +75,14 @@ export class RunMonitor extends LitElement {
         font-variant-numeric: tabular-nums;
         font-size: 1.05rem;
       }
+      :host([compact]) section {
+        padding: 0.5rem 0.8rem;
+        box-shadow: 0 2px 6px rgba(29, 36, 51, 0.15);
+      }
+      :host([compact]) dl,
+      :host([compact]) .curves {
+        display: none;
+      }
     `,
   ];
 
@@ -80,6 +92,7 @@ export class RunMonitor extends LitElement {
   @property({ attribute: false }) studyEtaSec: number | null = null;
   @property({ attribute: false }) error: string | null = null;
   @property({ attribute: false }) backend: BackendState = { status: 'starting' };
+  @property({ type: Boolean, reflect: true }) compact = false;
 
   override render() {
     const run = this.current === null ? undefined : this.runs[this.current];
@@ -139,6 +152,13 @@ export class RunMonitor extends LitElement {
         </div>`;
       case 'finished':
         return html`<p class="muted" data-testid="study-notice">All ${this.runs.length} runs finished.</p>`;
+      case 'idle':
+        // A past study reopened before all its runs had finished.
+        return finished
+          ? html`<p class="muted" data-testid="study-notice">
+              ${finished} of ${this.runs.length} runs are stored. Run the study again to train the rest; the stored ones come back at once.
+            </p>`
+          : nothing;
       default:
         return nothing;
     }
@@ -156,6 +176,7 @@ export class RunMonitor extends LitElement {
         <progress data-testid="progress-bar" max=${Math.max(total, 1)} .value=${run.stepsDone} aria-label="Steps of this run"></progress>
         <span class="muted" data-testid="step-count">${total ? `step ${run.stepsDone}/${total}` : 'preparing…'}</span>
       </div>
+      ${this.compact && run.status === 'running' && this.studyEtaSec !== null ? html`<p class="muted">Study: ≈ ${seconds(this.studyEtaSec)} left</p>` : nothing}
       <dl>
         <div><dt>Loss</dt><dd data-testid="loss">${latest ? num(latest.loss) : '—'}</dd></div>
         <div><dt>Learning rate</dt><dd data-testid="lr">${latest ? num(latest.lr) : '—'}</dd></div>

@@ -98,4 +98,14 @@ export const designerStyles = css`
     font-size: 0.8rem;
     margin: 0;
   }
+  /* The plan stays in view while the form scrolls under it. */
+  cw-study-plan {
+    position: sticky;
+    top: 0;
+    z-index: 1;
+    background: var(--cw-surface, #fff);
+    margin: 0 -0.2rem 0.75rem;
+    padding: 0.5rem 0.2rem;
+    border-bottom: 1px solid var(--cw-border, #d9dee7);
+  }
 `;

@@ -3,14 +3,15 @@
  * change rebuilds the spec and validates it with the study schema; a valid
  * spec goes to the controller (design-study), an invalid one stays here with
  * its messages next to the fields that hold the bad values (the draft logic is
- * src/study/draft.ts). Below it, cw-study-plan shows the planned runs and the
- * estimated time. It sends the preset, load, save and design intents; it
- * renders properties and sends intents, nothing more: no worker, no storage.
+ * src/study/draft.ts). Above the form, cw-study-plan keeps the runs, the
+ * estimate and the Run button in view; below it, the planned runs. It sends
+ * the preset, load, save and design intents; it renders properties and sends
+ * intents, nothing more: no worker, no storage.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { SelectedStudy } from '../app/state';
-import type { CachedDataset, DatasetSummary } from '../../workers/api';
+import type { CachedDataset, DatasetSummary, MeasureProgress } from '../../workers/api';
 import { ARCHS } from '../study/config';
 import { checkDraft, datasetOptions, draftFromSpec, editDraft, type Carried, type Draft, type DraftCheck, type FieldKey } from '../study/draft';
 import type { StepEstimate } from '../study/estimate';
@@ -35,6 +36,8 @@ export class StudyDesigner extends LitElement {
   /** The last measured warm-up step. */
   @property({ attribute: false }) estimate: StepEstimate | null = null;
   @property({ type: Boolean }) measuring = false;
+  @property({ attribute: false }) measureProgress: MeasureProgress | null = null;
+  @property({ type: Boolean }) measureCancelling = false;
   /** A study is running: nothing can be changed. */
   @property({ type: Boolean }) locked = false;
   @property({ type: Boolean }) canRun = false;
@@ -122,6 +125,16 @@ export class StudyDesigner extends LitElement {
             <pre>${check.general.join('\n')}</pre>
           </div>`
         : nothing}
+      <cw-study-plan
+        .spec=${check.spec}
+        .datasetSummary=${this.datasetSummary}
+        .estimate=${this.estimate}
+        ?measuring=${this.measuring}
+        .measureProgress=${this.measureProgress}
+        ?measureCancelling=${this.measureCancelling}
+        ?locked=${this.locked}
+        ?canRun=${this.canRun}
+      ></cw-study-plan>
       ${this.locked ? html`<p class="muted" data-testid="designer-locked">A study is running: its design is locked until it stops.</p>` : nothing}
       <form novalidate @submit=${(e: Event) => e.preventDefault()}>
         <fieldset class="all" ?disabled=${this.locked}>
@@ -131,14 +144,7 @@ export class StudyDesigner extends LitElement {
           </div>
         </fieldset>
       </form>
-      <cw-study-plan
-        .spec=${check.spec}
-        .datasetSummary=${this.datasetSummary}
-        .estimate=${this.estimate}
-        ?measuring=${this.measuring}
-        ?locked=${this.locked}
-        ?canRun=${this.canRun}
-      ></cw-study-plan>
+      <cw-planned-runs .spec=${check.spec} .datasetSummary=${this.datasetSummary}></cw-planned-runs>
     </section>`;
   }
 

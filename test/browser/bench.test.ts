@@ -20,9 +20,10 @@ describe('npm run bench page', () => {
   it('measures a tiny ResNet-20 step and reports it', async () => {
     const tiny = { arch: 'resnet20' as const, size: 8, batch: 2, steps: 1 };
     const plan: BenchPlan = { backends: ['webgpu'], models: [tiny], compare: null, bareFor: 'first', profile: tiny, budgetSec: 120 };
-    const report: BenchReport = await session.page.evaluate(([p]) => window.classwiseBench!.run(p, ['Mean']), [plan] as const);
+    const browser = await session.page.evaluate(([p]) => window.classwiseBench!.run(p, ['Mean']), [plan] as const);
+    const report: BenchReport = { ...browser, host: null, dawn: [], cases: [], load: null };
 
-    expect(report.schema).toBe('classwise.bench/1');
+    expect(report.schema).toBe('classwise.bench/2');
     expect(report.adapter?.architecture).toBe('swiftshader');
     expect(report.training).toHaveLength(1);
     const row = report.training[0]!;

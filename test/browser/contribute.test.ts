@@ -2,9 +2,13 @@
  * Volunteers end to end: a real coordinator on loopback with a fresh
  * database, the app served with /api forwarded to it (one origin, as under
  * `npm start`), and two headless Chromiums contributing through the
- * workbench's Contribute tab until the study is decided; then the pooled
- * aggregate, from the coordinator and on the study's public page.
+ * workbench's Contribute tab until the study is decided, each from a network
+ * of its own (a distinct 127.x prefix, as the coordinator requires of two
+ * replicas of one unit); then the pooled aggregate, from the coordinator and
+ * on the study's public page.
  */
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +40,37 @@ describe('volunteers contributing to a shared study', () => {
   let app: string;
   let studyId: string;
   const browsers: HeadlessChromium[] = [];
+  const sites: { close(): Promise<void> }[] = [];
+
+  /**
+   * The app and its /api as one site on a port of its own, whose API requests
+   * leave from `address`: a Chromium cannot choose its source address, so its
+   * requests to the coordinator are relayed from that address, as a
+   * volunteer's home router would send them.
+   */
+  async function siteFrom(address: string): Promise<string> {
+    const coordinatorUrl = new URL(api);
+    const appUrl = new URL(app);
+    const agent = new Agent({ keepAlive: true });
+    const server = createServer((incoming, outgoing) => {
+      const toApi = incoming.url!.startsWith('/api/');
+      const target = toApi ? coordinatorUrl : appUrl;
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host }, agent, ...(toApi && { localAddress: address }) },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      upstream.on('error', () => outgoing.destroy());
+      // An event stream ends when the page leaves: end its relay too.
+      outgoing.on('close', () => upstream.destroy());
+      incoming.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    sites.push({ close: () => new Promise<void>((resolve) => { agent.destroy(); server.closeAllConnections(); server.close(() => resolve()); }) });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'classwise-coordinator-'));
@@ -51,19 +86,21 @@ describe('volunteers contributing to a shared study', () => {
 
   afterAll(async () => {
     await Promise.all(browsers.map((b) => b.close()));
+    await Promise.all(sites.map((site) => site.close()));
     await vite?.close();
     await coordinator?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   async function publish(spec: typeof SPEC): Promise<string> {
-    const identity = await datasetIdentity(generateSynthetic(parseRunConfig(spec.baseline).dataset as SyntheticDatasetConfig));
+    const dataset = generateSynthetic(parseRunConfig(spec.baseline).dataset as SyntheticDatasetConfig);
+    const identity = await datasetIdentity(dataset);
     const published = await fetch(`${api}/studies`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({
         spec,
-        dataset: { manifestUrl: 'generated:smoke', contentHash: identity.contentHash, testCount: identity.testCount, classNames: identity.classNames },
+        dataset: { manifestUrl: 'generated:smoke', contentHash: identity.contentHash, testCount: identity.testCount, classNames: identity.classNames, testLabels: [...dataset.test.labels] },
         quorum: 2,
       }),
     });
@@ -71,13 +108,13 @@ describe('volunteers contributing to a shared study', () => {
     return ((await published.json()) as { id: string }).id;
   }
 
-  async function volunteer(name: string, units: number | null): Promise<{ page: Page; errors: string[] }> {
+  async function volunteer(name: string, units: number | null, address: string): Promise<{ page: Page; errors: string[] }> {
     const chromium = await launchChromium();
     browsers.push(chromium);
     const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${app}#contribute`);
+    await page.goto(`${await siteFrom(address)}#contribute`);
     await page.getByTestId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
     await until(() => page.getByTestId('shared-study').locator('option').allTextContents(), (o) => o.length === 1, 10_000, 'the shared study listed');
     expect((await page.getByTestId('shared-study').locator('option').textContent())?.trim()).toMatch(/^shared-smoke \(0\/2 units done\)$/);
@@ -89,8 +126,8 @@ describe('volunteers contributing to a shared study', () => {
 
   it('trains, uploads and validates every unit with two volunteers, and pools the result', async () => {
     // One volunteer offers exactly two units; the other gives until the study needs nothing more.
-    const alice = await volunteer('alice', 2);
-    const bob = await volunteer('bob', null);
+    const alice = await volunteer('alice', 2, '127.140.0.1');
+    const bob = await volunteer('bob', null, '127.141.0.1');
 
     // Each sees what runs on their GPU.
     await until(() => alice.page.getByTestId('contribute-unit').allTextContents(), (t) => t.length === 1, 60_000, 'alice training a unit');
@@ -107,11 +144,16 @@ describe('volunteers contributing to a shared study', () => {
       expect(await v.page.getByTestId('contributed-unit').count()).toBe(2);
       expect(v.errors).toEqual([]);
     }
+    // The study list followed the uploads: the last to finish sees the study complete.
+    expect((await bob.page.getByTestId('shared-study').locator('option').textContent())?.trim()).toBe('shared-smoke (2/2 units done, complete)');
 
     const study = (await (await fetch(`${api}/studies/${studyId}`)).json()) as {
       progress: { byState: Record<string, number>; results: Record<string, number> };
       contributors: { displayName: string | null; results: Record<string, number> }[];
+      units: { validReplicas: string[] }[];
     };
+    // Each unit validated by both: two credentials from two networks.
+    expect(study.units.map((u) => u.validReplicas.length)).toEqual([2, 2]);
     expect(study.progress.byState['done']).toBe(2);
     expect(study.progress.results['valid']).toBe(4);
     expect(study.contributors.map((c) => [c.displayName, c.results['valid']]).sort()).toEqual([
@@ -144,10 +186,11 @@ describe('volunteers contributing to a shared study', () => {
     const open = async () => {
       await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
       await until(() => byId('shared-study').locator('option').count(), (n) => n === 2, 10_000, 'both studies listed');
-      await byId('shared-study').selectOption(otherId);
+      // The complete study is listed, but the one that still needs work is the one offered.
+      expect(await byId('shared-study').inputValue()).toBe(otherId);
       await byId('contribute-start').click();
     };
-    await page.goto(`${app}#contribute`);
+    await page.goto(`${await siteFrom('127.142.0.1')}#contribute`);
     await open();
     await until(progress, (v) => v > 0, 60_000, 'training to start');
     const unit = await byId('contribute-unit').textContent();
@@ -174,5 +217,19 @@ describe('volunteers contributing to a shared study', () => {
     const study = (await (await fetch(`${api}/studies/${otherId}`)).json()) as { progress: { activeLeases: number; byState: Record<string, number> } };
     expect(study.progress.activeLeases).toBe(0);
     expect(study.progress.byState['open']).toBe(2);
+
+    // Start says why it is not offered: for a study with nothing left to do, and while a study of one's own trains.
+    await byId('shared-study').selectOption(studyId);
+    expect(await byId('contribute-start').isDisabled()).toBe(true);
+    expect(await byId('contribute-blocked').innerText()).toBe('Start is not offered now: every unit of this study is decided: pick another.');
+    await byId('shared-study').selectOption(otherId);
+    expect(await byId('contribute-start').isDisabled()).toBe(false);
+    await byId('mode-workbench').click();
+    await byId('run-button').click();
+    await byId('mode-contribute').click();
+    await until(() => byId('contribute-blocked').allTextContents(), (t) => /a study of yours is training on this GPU/.test(t.join()), 30_000, 'the reason Start is off');
+    expect(await byId('contribute-start').isDisabled()).toBe(true);
+    await byId('mode-workbench').click();
+    await byId('cancel-button').click();
   });
 });

@@ -12,9 +12,15 @@ afterAll(async () => {
   await session?.close();
 });
 
-it('loads the built-in Fashion-MNIST, then serves it from the cache without a network request', async () => {
+it('loads the built-in Fashion-MNIST once for three callers at the same time, then serves it from the cache without a network request', async () => {
   requests.length = 0;
-  const first = await session.page.evaluate(() => window.harness!.describeInWorker({ kind: 'builtin', name: 'fashion-mnist' }));
+  const first = await session.page.evaluate(() => window.harness!.describeInWorker({ kind: 'builtin', name: 'fashion-mnist' }, 3));
+  // One download however many ask: the manifest once, each shard once, and every caller told how it went.
+  const fetched = requests.filter((url) => url.includes('/datasets/fashion-mnist/'));
+  expect(fetched.filter((url) => url.endsWith('manifest.json'))).toHaveLength(1);
+  expect(new Set(fetched).size).toBe(fetched.length);
+  expect(first.summaries.every((s) => JSON.stringify(s) === JSON.stringify(first.summary))).toBe(true);
+  expect(first.progressByCaller.map((p) => p.length > 0)).toEqual([true, true, true]);
   expect(first.summary.name).toBe('fashion-mnist');
   expect(first.summary.classNames).toHaveLength(10);
   expect(first.summary.classNames[3]).toBe('Dress');

@@ -37,9 +37,12 @@ const api = {
     designer.study = selected({ kind: 'file', fileName }, value);
     await designer.updateComplete;
   },
-  async set(props: Partial<Pick<typeof designer, 'datasets' | 'datasetSummary' | 'estimate' | 'measuring' | 'locked' | 'canRun' | 'error'>>): Promise<void> {
+  async set(props: Partial<Pick<typeof designer, 'datasets' | 'datasetSummary' | 'estimate' | 'measuring' | 'measureProgress' | 'measureCancelling' | 'locked' | 'canRun' | 'error'>>): Promise<void> {
     Object.assign(designer, props);
     await designer.updateComplete;
+    // The plan and the planned runs are components of their own: wait for their renders too.
+    await designer.shadowRoot?.querySelector('cw-study-plan')?.updateComplete;
+    await designer.shadowRoot?.querySelector('cw-planned-runs')?.updateComplete;
   },
 };
 

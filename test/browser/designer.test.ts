@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { openHarness, until, type HarnessSession } from './session';
 import type { Intent } from '../../src/ui/intents';
 import type { StepEstimate } from '../../src/study/estimate';
+import { designPlan } from '../../src/study/planning';
 import { estimateStudy, stepKey } from '../../src/study/estimate';
 import { PRESETS } from '../../src/study/presets';
 import { parseStudySpec, type StudySpec } from '../../src/study/study';
@@ -108,7 +109,7 @@ describe('the study designer', () => {
     expect(await designs()).toEqual([]);
 
     await field('batchSize').fill('0');
-    expect(await byId('error-batchSize').textContent()).toMatch(/>\s*0|positive/i);
+    expect(await byId('error-batchSize').textContent()).toBe('must be more than 0');
     // Both stay marked: each message sits at its own field.
     expect(await byId('error-sweepScales').count()).toBe(1);
     await field('sweepScales').fill('0.08, 0.5');
@@ -166,13 +167,23 @@ describe('the study designer', () => {
     expect(await byId('estimate-note').textContent()).toMatch(/Measure a warm-up step/);
     await byId('measure-step').click();
     expect(await take()).toEqual([{ kind: 'measure-step' }]);
+    // While it measures: what it is doing, and a cancel in place of the button.
     await page.evaluate(() => window.designer.set({ measuring: true }));
-    expect(await byId('measure-step').isDisabled()).toBe(true);
-    expect(await byId('measure-step').textContent()).toContain('Measuring');
+    expect(await byId('measure-step').count()).toBe(0);
+    expect(await byId('measure-stage').textContent()).toBe('Measuring: starting…');
+    const fetch = { loadedBytes: 7 * 2 ** 20, totalBytes: 52 * 2 ** 20, shard: 2, shards: 14, fromCache: false };
+    await page.evaluate((p) => window.designer.set({ measureProgress: { stage: 'dataset', fetch: p } }), fetch);
+    expect(await byId('measure-stage').textContent()).toBe('Measuring: loading the dataset, shard 3 of 14 (7.00 MB of 52.0 MB)…');
+    await page.evaluate(() => window.designer.set({ measureProgress: { stage: 'steps', done: 0, total: 4 } }));
+    expect(await byId('measure-stage').textContent()).toMatch(/^Measuring: the warm-up step, which compiles the shaders/);
+    await page.evaluate(() => window.designer.set({ measureProgress: { stage: 'steps', done: 2, total: 4 } }));
+    expect(await byId('measure-stage').textContent()).toBe('Measuring: step 3 of 4 (2 done)…');
+    await byId('cancel-measure').click();
+    expect(await take()).toEqual([{ kind: 'cancel-measure' }]);
 
     const spec = parseStudySpec(PRESETS['fashion-crop-sweep']);
     const step: StepEstimate = { configHash: 'measured', msPerStep: 85, backend: 'webgpu', batchSize: 128, stepKey: stepKey(spec.baseline) };
-    await page.evaluate((estimate) => window.designer.set({ measuring: false, estimate }), step);
+    await page.evaluate((estimate) => window.designer.set({ measuring: false, measureProgress: null, estimate }), step);
     const expected = estimateStudy(spec, null, step);
     expect(expected.seconds).not.toBeNull();
     expect(await byId('estimate-total').textContent()).toBe(seconds(expected.seconds!));
@@ -209,6 +220,22 @@ describe('the study designer', () => {
     expect(await byId('steps-per-run').textContent()).toBe((Math.floor(50_000 / 128) * 15).toLocaleString('en'));
   });
 
+  it('says what the seeds can detect before anything runs: the planning aid', async () => {
+    // The spec on screen: the crop sweep on the cached CIFAR-10, 14 configurations (13 against the baseline) × 3 seeds.
+    const summary = { name: 'CIFAR-10', classNames: Array.from({ length: 10 }, (_, k) => `class ${k}`), testCount: 10_000, contentHash: 'x', shape: [32, 32, 3], trainCount: 50_000 };
+    await page.evaluate((value) => window.designer.set({ datasetSummary: value as never }), summary);
+    const plan = designPlan(10, 10_000, 13, 3)!;
+    const text = await byId('plan-power').textContent();
+    expect(text).toContain(`With 3 seeds a side, a class must drop about ${(plan.detectable! * 100).toFixed(1)} pp to be detected (80% power)`);
+    expect(text).toContain(`a 10-point drop needs ${plan.seedsForPlannedDrop} seeds a side`);
+    expect(text).toMatch(/For 10 classes of about 1000 test images\s+and 130 tests at a 5% false-discovery rate/);
+    for (const width of [1400, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await byId('plan').screenshot({ path: await screenshotPath(`designer-plan-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1200, height: 1000 });
+  });
+
   it('locks while a study runs and runs when it may', async () => {
     expect(await byId('run-button').isDisabled()).toBe(true);
     await page.evaluate(() => window.designer.set({ canRun: true }));
@@ -224,6 +251,36 @@ describe('the study designer', () => {
     await page.evaluate(() => window.designer.set({ locked: false }));
     await byId('save-spec').click();
     expect(await take()).toEqual([{ kind: 'save-spec' }]);
+  });
+
+  it('asks before running a study estimated past an hour, saying what an hour of this device does', async () => {
+    await page.evaluate((spec) => window.designer.useSpec('sweep.json', spec), PRESETS['fashion-crop-sweep']);
+    const spec = parseStudySpec(PRESETS['fashion-crop-sweep']);
+    // 1.4 s a step (a CPU-emulated GPU): 42 runs × 7,020 steps, about 115 hours.
+    const slow: StepEstimate = { configHash: 'measured', msPerStep: 1400, backend: 'webgpu', batchSize: 128, stepKey: stepKey(spec.baseline) };
+    await page.evaluate((estimate) => window.designer.set({ estimate, canRun: true, locked: false }), slow);
+    await take();
+    expect(await byId('estimate-long').textContent()).toMatch(/More than an hour/);
+    await byId('run-button').click();
+    const confirm = byId('confirm-long');
+    await confirm.waitFor({ timeout: 5_000 });
+    expect(await take()).toEqual([]);
+    const text = (await confirm.textContent())!.replace(/\s+/g, ' ');
+    expect(text).toContain(`about ${seconds(estimateStudy(spec, null, slow).seconds!)} here`);
+    expect(text).toContain('about 2,571 steps an hour (1.4 s a step on webgpu, batch 128)');
+    expect(text).toMatch(/an hour holds \d+% of one run/);
+    await byId('cancel-run').click();
+    expect(await confirm.count()).toBe(0);
+    expect(await take()).toEqual([]);
+    await byId('run-button').click();
+    await byId('confirm-run').click();
+    expect(await take()).toEqual([{ kind: 'run' }]);
+
+    // Under an hour, Run runs at once.
+    await page.evaluate((estimate) => window.designer.set({ estimate: { ...estimate, msPerStep: 0.01 } }), slow);
+    await byId('run-button').click();
+    expect(await take()).toEqual([{ kind: 'run' }]);
+    await page.evaluate(() => window.designer.set({ estimate: null, canRun: false }));
   });
 
   it('is usable from the keyboard', async () => {

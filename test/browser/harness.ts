@@ -90,13 +90,20 @@ async function runKilledThenResumed(request: RunRequest, killAfterStep: number):
   return { killedAt, second: await runInWorker(request) };
 }
 
-/** A dataset loaded by a fresh engine worker, with the progress it reported. */
-async function describeInWorker(config: DatasetConfigInput): Promise<{ summary: DatasetSummary; progress: FetchProgress[] }> {
+/**
+ * A dataset loaded by a fresh engine worker, with the progress it reported; `callers` ask for it at
+ * the same time (as the designer's description, a measured step and the inspector may), and every
+ * caller's summary and progress come back.
+ */
+async function describeInWorker(
+  config: DatasetConfigInput,
+  callers = 1,
+): Promise<{ summary: DatasetSummary; progress: FetchProgress[]; summaries: DatasetSummary[]; progressByCaller: FetchProgress[][] }> {
   const { engine, terminate } = startEngine();
   try {
-    const progress: FetchProgress[] = [];
-    const summary = await engine.describeDataset(config, proxy((p: FetchProgress) => void progress.push(p)));
-    return { summary, progress };
+    const progressByCaller = Array.from({ length: callers }, () => [] as FetchProgress[]);
+    const summaries = await Promise.all(progressByCaller.map((progress) => engine.describeDataset(config, proxy((p: FetchProgress) => void progress.push(p)))));
+    return { summary: summaries[0]!, progress: progressByCaller[0]!, summaries, progressByCaller };
   } finally {
     terminate();
   }

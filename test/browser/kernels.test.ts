@@ -7,14 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseName, isFallback, TEST_CASES } from '../../src/bench/kernel-cases';
+import { FUSED_BATCH_NORM_CASES, fusedCaseName, SGD_CASES, type FusionAgreement } from '../../src/bench/fusions';
 import type { Agreement } from '../../src/bench/kernels';
 import { openHarness, type HarnessSession } from './session';
 
 let session: HarnessSession;
 let results: Agreement[];
+let fused: FusionAgreement[];
 beforeAll(async () => {
   session = await openHarness({ page: 'src/bench/kernels.html', ready: 'classwiseKernels' });
   results = await session.page.evaluate((cases) => window.classwiseKernels!.compareAll(cases), TEST_CASES);
+  fused = await session.page.evaluate(() => window.classwiseKernels!.compareFusedOps());
 });
 afterAll(async () => {
   await session?.close();
@@ -30,6 +33,23 @@ describe('custom WebGPU kernels against the stock ones', () => {
     // The stock output is not all zeros, so agreement is not vacuous.
     expect(got.maxAbsStock).toBeGreaterThan(0.01);
     expect(got.relativeError).toBeLessThan(1e-4);
+    expect(got.leaked).toBe(0);
+  });
+});
+
+/**
+ * The fused BatchNorm (forward with its running statistics, residual and
+ * ReLU, and every gradient) and the in-place SGD against the composite ops
+ * they replace, from the same inputs.
+ */
+describe('fused BatchNorm and SGD against the composite ops', () => {
+  const names = [...FUSED_BATCH_NORM_CASES.map(fusedCaseName), ...SGD_CASES.map((c) => `SGD ${c.name}`)];
+  it.each(names.map((name, i) => [name, i] as const))('%s', (name, i) => {
+    const got = fused[i]!;
+    expect(got.name).toBe(name);
+    expect(got.gpuError).toBeNull();
+    expect(got.fusedRan).toBe(true);
+    expect(got.relativeError, `worst: ${got.worst}`).toBeLessThan(1e-5);
     expect(got.leaked).toBe(0);
   });
 });

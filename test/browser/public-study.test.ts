@@ -1,13 +1,14 @@
 /**
  * The public study page (study.html) against a real coordinator on
  * 127.0.0.1 with a fresh SQLite database, through Vite's /api proxy as under
- * `npm run dev`: volunteers simulated from Node lease units and upload
- * agreeing replicas; the page shows the spec, progress, contributors and the
- * per-class views pooled over the validated results, follows new uploads
- * live without a reload (server-sent events), exports the results and the
- * CSV with the numbers the analysis gives, says when nothing is validated
- * yet, explains an unknown study id, lists the studies, and says so when the
- * coordinator goes away.
+ * `npm run dev`: volunteers simulated from Node, each from its own 127.x
+ * network, lease units and upload agreeing replicas; the page shows the
+ * spec, progress, contributors and the per-class views pooled over the
+ * validated results, follows new uploads live without a reload (server-sent
+ * events), exports the results and the CSV with the numbers the analysis
+ * gives, follows a revocation live (the revoked volunteer's results leave
+ * the pooled views), says when nothing is validated yet, explains an unknown
+ * study id, lists the studies, and says so when the coordinator goes away.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -19,17 +20,19 @@ import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinatorClient, type Lease } from '../../src/app/coordinator-client';
 import { launchChromium, serverUrl, startServer, type HeadlessChromium } from '../../src/cli/browser';
-import { buildServer, contributorId } from '../../src/coordinator/server';
-import { analyzeRuns, perClassCsv } from '../../src/study/analysis';
+import { loopbackFetch } from '../../src/coordinator/load/http';
+import { buildServer } from '../../src/coordinator/server';
+import { analyzeRuns } from '../../src/study/analysis';
+import { perClassCsv } from '../../src/study/analysis-report';
 import { parseResultsFile } from '../../src/study/results';
-import { ADMIN_TOKEN, CLASS_NAMES, DATASET, runResult, SPEC, volunteer } from '../unit/coordinator-fixtures';
+import { ADMIN_TOKEN, CLASS_NAMES, DATASET, runResult, SPEC } from '../unit/coordinator-fixtures';
 import { until } from './session';
 
 /**
  * Correct answers per class (of 20) for each unit, by its label. The crop
- * hurts "bird" by 6–7 images on both seeds; the differences vary across
- * seeds, so with two seeds the views switch from binomial intervals to a
- * paired t.
+ * hurts "bird" by 6–7 images on both seeds; with one seed a side the views
+ * compare the two models (McNemar), with two they switch to the moderated
+ * t paired by seed.
  */
 const CORRECT: Record<string, number[]> = {
   'no crop, wd 0, seed 0': [18, 15, 19],
@@ -38,9 +41,15 @@ const CORRECT: Record<string, number[]> = {
   'resized crop s=0.5, wd 0, seed 1': [15, 10, 18],
 };
 
-const ALICE = volunteer('alice');
-const BOB = volunteer('bob');
-const CAROL = volunteer('carol');
+/** A simulated volunteer: a client bound to its own network, and the credential the coordinator issued to it. */
+interface Sim {
+  client: CoordinatorClient;
+  credential: string;
+  contributor: string;
+}
+let ALICE: Sim;
+let BOB: Sim;
+let CAROL: Sim;
 
 let dir: string;
 let coordinator: FastifyInstance;
@@ -50,22 +59,33 @@ let chromium: HeadlessChromium;
 let page: Page;
 let base: string;
 let api: CoordinatorClient;
+let coordinatorOrigin: string;
 let studyId: string;
 let emptyStudyId: string;
 const pageErrors: string[] = [];
 
 /** A volunteer's replica of a leased unit, uploaded as their browser would; `minute` keeps replicas' start times apart (copies never agree). */
-async function upload(lease: Lease, who: string, minute: number): Promise<void> {
+async function upload(lease: Lease, who: Sim, minute: number): Promise<void> {
   const correct = CORRECT[lease.unit.label];
   if (!correct) throw new Error(`no counts for unit ${lease.unit.label}`);
   const result = await runResult(lease.unit, correct, `2026-11-24T12:${String(minute).padStart(2, '0')}:00.000Z`);
-  await api.upload(lease.lease.id, who, result);
+  await who.client.upload(lease.lease.id, who.credential, result);
 }
 
-async function lease(who: string, displayName?: string): Promise<Lease> {
-  const answer = await api.lease(studyId, who, displayName);
-  if (!answer.lease) throw new Error(`no lease for ${who}: ${answer.reason}`);
+async function lease(who: Sim, displayName?: string, study = studyId): Promise<Lease> {
+  const answer = await who.client.lease(study, who.credential, displayName);
+  if (!answer.lease) throw new Error(`no lease: ${answer.reason}`);
   return answer as Lease;
+}
+
+/** Leases until `who` holds the unit labelled `label` (units come at random), giving back the others. */
+async function leaseUnit(who: Sim, label: string, study = studyId): Promise<Lease> {
+  for (let i = 0; i < 30; i++) {
+    const leased = await lease(who, undefined, study);
+    if (leased.unit.label === label) return leased;
+    await who.client.release(leased.lease.id, who.credential);
+  }
+  throw new Error(`never leased ${label}`);
 }
 
 
@@ -97,7 +117,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'classwise-public-study-'));
   coordinator = await buildServer({ dbPath: join(dir, 'coordinator.sqlite'), adminToken: ADMIN_TOKEN });
   const coordinatorUrl = await coordinator.listen({ host: '127.0.0.1', port: 0 });
+  coordinatorOrigin = coordinatorUrl;
   api = new CoordinatorClient(coordinatorUrl);
+  const volunteerOn = async (address: string, displayName?: string): Promise<Sim> => {
+    const client = new CoordinatorClient(coordinatorUrl, loopbackFetch(address));
+    const { credential, contributor } = await client.register(displayName);
+    return { client, credential, contributor };
+  };
+  [ALICE, BOB, CAROL] = [await volunteerOn('127.130.0.1', 'Alice'), await volunteerOn('127.131.0.1'), await volunteerOn('127.132.0.1', 'Carol')];
 
   const publish = async (spec: object): Promise<string> => {
     const published = await fetch(`${coordinatorUrl}/api/v1/studies`, {
@@ -113,21 +140,14 @@ beforeAll(async () => {
 
   // A second study with one replica uploaded: below the quorum, so nothing is validated yet.
   emptyStudyId = await publish({ ...SPEC, name: 'nothing-validated-yet' });
-  const c0 = await api.lease(emptyStudyId, CAROL, 'Carol');
-  if (!c0.lease) throw new Error(`no lease for Carol: ${c0.reason}`);
-  await api.upload(c0.lease.id, CAROL, await runResult(c0.unit, CORRECT['no crop, wd 0, seed 0']!));
+  const c0 = await leaseUnit(CAROL, 'no crop, wd 0, seed 0', emptyStudyId);
+  await CAROL.client.upload(c0.lease.id, CAROL.credential, await runResult(c0.unit, CORRECT['no crop, wd 0, seed 0']!));
 
-  // Seed 0: Alice and Bob each run both units (replicas before new units), and agree.
-  const a0 = await lease(ALICE, 'Alice');
-  const a1 = await lease(ALICE);
-  const b0 = await lease(BOB);
-  const b1 = await lease(BOB);
-  expect([a0, a1, b0, b1].map((l) => l.unit.label)).toEqual([
-    'no crop, wd 0, seed 0',
-    'resized crop s=0.5, wd 0, seed 0',
-    'no crop, wd 0, seed 0',
-    'resized crop s=0.5, wd 0, seed 0',
-  ]);
+  // Seed 0: Alice and Bob each run both units, and agree.
+  const a0 = await leaseUnit(ALICE, 'no crop, wd 0, seed 0');
+  const a1 = await leaseUnit(ALICE, 'resized crop s=0.5, wd 0, seed 0');
+  const b0 = await leaseUnit(BOB, 'no crop, wd 0, seed 0');
+  const b1 = await leaseUnit(BOB, 'resized crop s=0.5, wd 0, seed 0');
   await upload(a0, ALICE, 1);
   await upload(a1, ALICE, 2);
   await upload(b0, BOB, 3);
@@ -170,14 +190,14 @@ describe('the public study page', () => {
 
     const rows = page.getByTestId('contributor-row');
     expect(await rows.count()).toBe(2);
-    const alice = rows.filter({ hasText: contributorId(ALICE) });
-    expect(await alice.locator('td').nth(1).innerText()).toBe('Alice');
+    const alice = rows.filter({ hasText: ALICE.contributor });
+    expect(await alice.getByTestId('contributor-name').innerText()).toBe('Alice');
     expect(await alice.locator('td[data-state="valid"]').innerText()).toBe('2');
-    const bob = rows.filter({ hasText: contributorId(BOB) });
-    expect(await bob.locator('td').nth(1).innerText()).toBe('anonymous');
+    const bob = rows.filter({ hasText: BOB.contributor });
+    expect(await bob.getByTestId('contributor-name').innerText()).toBe('anonymous');
     expect(await bob.locator('td[data-state="valid"]').innerText()).toBe('2');
-    // The browser ids are bearer secrets: the page must never show them.
-    expect(await page.locator('body').innerText()).not.toContain(ALICE);
+    // Credentials are bearer secrets: the page must never show one.
+    expect(await page.locator('body').innerText()).not.toContain(ALICE.credential.split('.')[1]!);
   });
 
   it('pools the validated results into the per-class views', async () => {
@@ -188,7 +208,7 @@ describe('the public study page', () => {
     // Bird: 15 → 8 of 20 under the crop.
     expect(await deltaRows.filter({ hasText: 'bird' }).innerText()).toContain('−35.0 pp');
     expect(await text('views-summary')).toMatch(/^Mean accuracy 86\.7% → 73\.3%, −13\.3 pp/);
-    expect(await text('views-method')).toMatch(/binomial/);
+    expect(await text('views-method')).toMatch(/^Model vs model: one model each, seed 0\./);
 
     // The inspector needs the dataset and the engine worker, which this page does not load: it says so.
     await deltaRows.filter({ hasText: 'bird' }).getByTestId('delta-row-name').click();
@@ -208,9 +228,10 @@ describe('the public study page', () => {
     await until(() => text('active-leases'), (s) => s.startsWith('Active leases: 1'), 5_000, 'the lease to show');
     const leaseShownMs = Date.now() - t0;
 
-    const b2 = await lease(BOB);
+    // Seed 1's two units, each leased by both (Bob's in the order of Alice's).
     const a3 = await lease(ALICE);
-    const b3 = await lease(BOB);
+    const b2 = await leaseUnit(BOB, a2.unit.label);
+    const b3 = await leaseUnit(BOB, a3.unit.label);
     await upload(a2, ALICE, 5);
     await upload(b2, BOB, 6);
     await upload(a3, ALICE, 7);
@@ -219,7 +240,7 @@ describe('the public study page', () => {
     await upload(b3, BOB, 8);
     await until(() => text('units-decided'), (s) => s === '4 of 4 units decided', 5_000, 'every unit decided');
     // The analysis follows the results: both seeds pooled, now compared seed by seed.
-    await until(() => text('views-method'), (s) => s.includes('paired t'), 5_000, 'the paired comparison');
+    await until(() => text('views-method'), (s) => s.includes('moderated t over 2 seeds paired'), 5_000, 'the paired comparison');
     const analysisShownMs = Date.now() - t0;
     expect(await text('pooled-summary')).toMatch(/^Pooled over 4 validated runs: 2 configs, seeds 0, 1\./);
     expect(await text('views-summary')).toMatch(/^Mean accuracy 86\.7% → 72\.5%/);
@@ -261,6 +282,27 @@ describe('the public study page', () => {
     );
   });
 
+  it("follows a revocation live: the volunteer's results leave the pooled views, and others' replicas decide again", async () => {
+    const answer = await fetch(`${coordinatorOrigin}/api/v1/admin/volunteers/${BOB.contributor}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ reason: 'a test of revocation' }),
+    });
+    expect(await answer.json()).toMatchObject({ resultsWithdrawn: 4, unitsReopened: 4 });
+    // Bob was in every quorum: every unit is open again and nothing is pooled.
+    await until(() => text('units-decided'), (s) => s === '0 of 4 units decided', 5_000, 'the units to reopen');
+    await page.getByTestId('no-results').waitFor({ timeout: 5_000 });
+    expect(await text('result-states')).toMatch(/^Results: 0 valid, 4 pending, 0 held, 0 invalid, 4 withdrawn/);
+    const bob = page.getByTestId('contributor-row').filter({ hasText: BOB.contributor });
+    expect(await bob.getByTestId('contributor-revoked').innerText()).toBe('revoked');
+    expect(await bob.locator('td[data-state="withdrawn"]').innerText()).toBe('4');
+    // Carol agrees with Alice on seed 0: those two units are decided again, and pooled, without Bob.
+    for (const label of ['no crop, wd 0, seed 0', 'resized crop s=0.5, wd 0, seed 0']) await upload(await leaseUnit(CAROL, label), CAROL, 9);
+    await until(() => text('units-decided'), (s) => s === '2 of 4 units decided', 5_000, 'seed 0 decided again');
+    await until(() => text('pooled-summary'), (s) => /^Pooled over 2 validated runs: 2 configs, seed 0\./.test(s), 5_000, 'the pooled views');
+    expect(await page.getByTestId('live-status').getAttribute('data-live')).toBe('live');
+  });
+
   it('says when nothing is validated yet, and shows the progress anyway', async () => {
     await page.goto(new URL(`study.html?id=${emptyStudyId}`, base).href);
     const none = page.getByTestId('no-results');
@@ -285,7 +327,7 @@ describe('the public study page', () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.filter({ hasText: 'nothing-validated-yet' }).locator('td').nth(2).innerText()).toBe('0 / 2');
     const row = rows.filter({ hasText: 'public-page-test' });
-    expect(await row.locator('td').nth(2).innerText()).toBe('4 / 4');
+    expect(await row.locator('td').nth(2).innerText()).toBe('2 / 4');
     await row.getByRole('link', { name: 'public-page-test' }).click();
     await page.getByTestId('units-decided').waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).searchParams.get('id')).toBe(studyId);
@@ -299,7 +341,7 @@ describe('the public study page', () => {
     await warning.waitFor({ timeout: 10_000 });
     expect(await warning.innerText()).toMatch(/could not be reached.*keeps trying every 10 s/s);
     expect(await page.getByTestId('live-status').getAttribute('data-live')).toBe('polling');
-    expect(await text('units-decided')).toBe('4 of 4 units decided');
+    expect(await text('units-decided')).toBe('2 of 4 units decided');
     expect(await page.getByTestId('delta-row').count()).toBe(CLASS_NAMES.length);
   });
 });

@@ -19,6 +19,7 @@ import {
   type FetchProgress,
   type ShardRef,
 } from '../../src/storage';
+import { StudyLibrary } from '../../src/storage/studies';
 import { attempt, type Outcome } from './outcome';
 
 let connection: ClasswiseDb | undefined;
@@ -187,6 +188,27 @@ function completeRun(spec: CheckpointSpec): Promise<Outcome<void>> {
   return attempt(async () => new CheckpointStore(await db()).complete(spec.runKey, makeResult(spec), makeWeights(spec)));
 }
 
+/**
+ * The past studies' store through the workbench's own StudyLibrary: two studies sharing a finished run, listed
+ * newest first, their runs read back by key, then deleted one after the other.
+ */
+async function pastStudies() {
+  const store = new CheckpointStore(await db());
+  for (const runKey of ['a:0', 'b:0', 'c:0']) await store.complete(runKey, makeResult({ runKey, step: 5, fill: 1, size: 16 }), []);
+  const library = new StudyLibrary();
+  const record = (id: string, runKeys: string[], updatedAt: string) =>
+    library.put({ id, name: id, spec: {}, source: { kind: 'designed' }, runKeys, finished: runKeys.length, dataset: 'd', headline: null, createdAt: updatedAt, updatedAt });
+  await record('older', ['a:0', 'b:0'], '2026-01-01T00:00:00.000Z');
+  await record('newer', ['b:0', 'c:0'], '2026-01-02T00:00:00.000Z');
+  const stored = async () => (await library.results(['a:0', 'b:0', 'c:0'])).map((r) => r !== null);
+  const listed = (await library.list()).map((r) => r.id);
+  const before = await stored();
+  await library.delete('older');
+  const afterOlder = { listed: (await library.list()).map((r) => r.id), stored: await stored(), model: (await store.trainedModel('a:0')) !== undefined };
+  await library.delete('newer');
+  return { listed, before, afterOlder, afterBoth: { listed: (await library.list()).map((r) => r.id), stored: await stored() } };
+}
+
 /** What the store holds for a run: checkpoint, result, trained model (and whether it equals the spec's, bit for bit). */
 async function runRecords(runKey: string, expected?: CheckpointSpec) {
   const store = new CheckpointStore(await db());
@@ -305,6 +327,7 @@ const storageHarness = {
   upgradeFromVersion2,
   completeRun,
   runRecords,
+  pastStudies,
   deleteResult,
   loadDataset,
   getShard,

@@ -12,6 +12,7 @@ import type { CDPSession } from 'playwright-core';
 import type { CheckpointSpec, LoadReport } from './storage-harness';
 import { ok, type Outcome } from './outcome';
 import { openHarness, waitForHarness, type HarnessSession } from './session';
+import { DB_VERSION } from '../../src/storage/db';
 
 const PAGE = 'test/browser/storage-harness.html';
 const READY = 'storageHarness';
@@ -316,16 +317,16 @@ describe('dataset cache', () => {
 describe('schema migrations', () => {
   it('upgrades a version-1 database in place, keeping its checkpoints', async () => {
     const upgraded = await session.page.evaluate(() => window.storageHarness!.upgradeFromVersion1());
-    expect(upgraded.version).toBe(3);
-    expect(upgraded.stores).toEqual(expect.arrayContaining(['runResults', 'trainedModels']));
+    expect(upgraded.version).toBe(DB_VERSION);
+    expect(upgraded.stores).toEqual(expect.arrayContaining(['runResults', 'trainedModels', 'studies']));
     expect(upgraded.checkpointStep).toBe(7);
   });
 
   it('upgrades a version-2 database in place, keeping its checkpoints and results (which have no trained model)', async () => {
     const upgraded = await session.page.evaluate(() => window.storageHarness!.upgradeFromVersion2());
     expect(upgraded).toEqual({
-      version: 3,
-      stores: expect.arrayContaining(['checkpoints', 'runResults', 'trainedModels']),
+      version: DB_VERSION,
+      stores: expect.arrayContaining(['checkpoints', 'runResults', 'trainedModels', 'studies']),
       checkpointStep: 9,
       resultSteps: 12,
       model: false,
@@ -396,6 +397,15 @@ describe('checkpoints', () => {
     expect(await remove()).toBe(true);
     expect(await records()).toEqual({ checkpoint: false, listed: false, result: null, model: null });
     expect(await remove()).toBe(false);
+  });
+
+  it('keeps past studies newest first and deletes a study with the stored runs no other study shares', async () => {
+    expect(await session.page.evaluate(() => window.storageHarness!.pastStudies())).toEqual({
+      listed: ['newer', 'older'],
+      before: [true, true, true],
+      afterOlder: { listed: ['newer'], stored: [false, true, true], model: false },
+      afterBoth: { listed: [], stored: [false, false, false] },
+    });
   });
 
   it('lists and deletes checkpoints', async () => {

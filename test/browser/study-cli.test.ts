@@ -1,4 +1,4 @@
-/** `npm run study -- --preset smoke` end to end: a real Chromium, the app's worker, a valid results file. */
+/** `npm run study -- --preset smoke` end to end: a real Chromium, the app's worker, a valid results file, which `npm run analyze` reads. */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,5 +25,11 @@ it('runs the smoke preset headless and writes a valid results file', async () =>
     expect(run.perClass.reduce((n, c) => n + c.total, 0)).toBe(64);
   }
   expect(results.runs[0]!.configHash).not.toBe(results.runs[1]!.configHash);
+  // The worker keeps each run's test labels beside its predictions, so the file analyses image by image.
+  for (const run of results.runs) expect(run.labels).toHaveLength(64);
+  const analysis = JSON.parse((await promisify(execFile)('npx', ['tsx', 'src/cli/analyze.ts', out, '--format', 'json'])).stdout);
+  expect(analysis.comparisons).toHaveLength(1);
+  expect(analysis.comparisons[0]).toMatchObject({ method: 'model-vs-model', evidence: 'images', seeds: 1 });
+  expect(analysis.comparisons[0].classes.map((c: { class: string; verdict: unknown }) => [c.class, c.verdict])).toEqual(results.runs[0]!.dataset.classNames.map((name) => [name, null]));
   console.log(`smoke preset: ${seconds.toFixed(1)} s end to end, top-1 ${results.runs.map((r) => r.top1).join(' / ')}`);
 });

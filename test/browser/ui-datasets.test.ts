@@ -53,6 +53,7 @@ describe('the Datasets panel', () => {
   });
 
   it('shows how much is stored, of how much, and whether it is persistent', async () => {
+    await byId('tab-datasets').click();
     const usage = byId('storage-usage');
     await usage.filter({ hasText: new RegExp(`^${BYTES} of ${BYTES}$`) }).waitFor({ timeout: 30_000 });
     expect(await byId('storage-persistence').textContent()).toMatch(/persistent/i);
@@ -86,14 +87,19 @@ describe('the Datasets panel', () => {
 
   it('uses the imported dataset in the selected study', async () => {
     const studyName = () => byId('field-name').inputValue();
+    await byId('tab-design').click();
     expect(await studyName()).toBe('smoke');
     const plannedBefore = await byId('planned-runs').locator('li').allTextContents();
+    await byId('tab-datasets').click();
+    // Using a dataset shows the design it changed.
     await byId('use-dataset-button').click();
+    expect(await byId('tab-design').getAttribute('aria-selected')).toBe('true');
     await until(async () => (await studyName()).startsWith('smoke · '), Boolean, 5_000, 'the study renamed for the dataset');
     expect(await studyName()).toMatch(/^smoke · \S+/);
     expect(await byId('study-error').count()).toBe(0);
     // Same grid of runs, now planned on the imported data.
     expect(await byId('planned-runs').locator('li').allTextContents()).toEqual(plannedBefore);
+    await byId('tab-datasets').click();
     expect(await byId('use-dataset-note').textContent()).toMatch(/trains on it/);
     expect(await rows().first().getByTestId('dataset-in-use').count()).toBe(1);
     expect(await byId('use-dataset-button').isDisabled()).toBe(true);
@@ -135,6 +141,7 @@ describe('the Datasets panel', () => {
     }
     await byId('datasets-empty').waitFor({ timeout: 10_000 });
     // The study that trained on the deleted CIFAR set is back to the plain preset.
+    await byId('tab-design').click();
     expect(await byId('field-name').inputValue()).toBe('smoke');
     await page.screenshot({ path: 'test-results/datasets-empty.png', fullPage: true });
   });

@@ -3,9 +3,11 @@
  * refused spec file, a study designed from the smoke preset (two seeds) and
  * estimated from a measured step, run with pause/resume and live progress;
  * the per-class views updating as evaluations arrive, a class inspected and a
- * screenshot of each view; exports (chart PNG, CSV, model, results file) and
- * the results re-imported into a fresh page with the same numbers; refused
- * imports; a cancel; the fallback banner and a lost GPU.
+ * screenshot of each view; exports (chart PNG, CSV, model, results file);
+ * the model tried on an image; results that survive an edit and a reload,
+ * the past-studies list (reopen, rename, delete); the results re-imported
+ * into an empty page with the same numbers; refused imports; a cancel; a
+ * measurement cancelled; the fallback banner and a lost GPU.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +15,7 @@ import type { Locator, Page } from 'playwright-core';
 import { launchChromium, type HeadlessChromium } from '../../src/cli/browser';
 import { PRESETS } from '../../src/study/presets';
 import { parseResultsFile } from '../../src/study/results';
+import { PNG } from 'pngjs';
 import { until } from './session';
 
 interface PageSession {
@@ -74,7 +77,9 @@ describe('the workbench page', () => {
     const error = byId('study-error').filter({ hasText: 'bad-study.json' });
     await error.waitFor({ timeout: 5_000 });
     expect(await error.textContent()).toMatch(/baseline\.training\.optimizer\.weightDecay/);
-    expect(await byId('run-button').isDisabled()).toBe(true);
+    // A refused file changes nothing: the design it replaced is still there, and still runs.
+    expect(await byId('field-name').inputValue()).toBe('smoke');
+    await until(() => byId('run-button').isEnabled(), (enabled) => enabled, 5_000, 'Run enabled for the design kept');
   });
 
   it('designs a tiny study, estimates it from a measured step, and runs it with live progress, pause and resume', async () => {
@@ -121,13 +126,16 @@ describe('the workbench page', () => {
       120_000,
       'a provisional comparison during run 2',
     );
-    expect(await byId('views-method').textContent()).toMatch(/one seed|Bernoulli|test images/i);
+    // One seed of each side so far: two trained models compared, no verdict on the regularizer.
+    expect(await byId('views-method').textContent()).toMatch(/^Model vs model: one model each, seed 0\. With one seed a side, whether the regularizer hurts a class has no answer/);
+    expect(await byId('views-summary').textContent()).toMatch(/the two models differ on \d+ class(es)? .*no verdict on the regularizer with one seed/);
     expect(await byId('accuracy-line').count()).toBeGreaterThanOrEqual(1);
 
     await byId('study-phase').filter({ hasText: /^finished$/ }).waitFor({ timeout: 240_000 });
     expect(await byId('views-provisional').count()).toBe(0);
-    expect(await byId('views-method').textContent()).toMatch(/paired/i);
-    expect(await byId('views-summary').textContent()).toMatch(/pp/);
+    expect(await byId('views-method').textContent()).toMatch(/^Intervals \(95%\) and verdicts: a moderated t over 2 seeds paired \(0, 1\), every test image counted for both models of each seed/);
+    expect(await byId('views-summary').textContent()).toMatch(/\d+ class(es)? hurt, \d+ helped; .* flagged over the study's 4 tests at a 5% false-discovery rate/);
+    expect(await byId('views-planning').textContent()).toMatch(/^Planning \(80% power\): with 2 seeds a side/);
     expect(await byId('delta-row').count()).toBe(4);
     expect(await byId('loss-line').count()).toBe(4);
     expect(await byId('accuracy-line').count()).toBe(4);
@@ -146,6 +154,13 @@ describe('the workbench page', () => {
       'the class inspector',
     );
     expect(await byId('inspector-crops').locator('[data-testid=inspector-image]').count()).toBeGreaterThan(0);
+    // The monitor's curves keep their text at 11 px or more on screen, however narrow its column.
+    for (const chart of await page.locator('cw-loss-chart').all()) {
+      const sizes = await chart.evaluate((el) =>
+        [...el.shadowRoot!.querySelectorAll('svg text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * (t as SVGGraphicsElement).getScreenCTM()!.a),
+      );
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
+    }
     await mkdir('test-results/screenshots', { recursive: true });
     await page.screenshot({ path: 'test-results/screenshots/workbench.png', fullPage: true });
     for (const view of ['cw-delta-chart', 'cw-strength-chart', 'cw-confusion-diff', 'cw-class-inspector']) {
@@ -187,8 +202,29 @@ describe('the workbench page', () => {
     expect(results.runs[0]!.predictions).toHaveLength(64);
   });
 
+  it('tries the trained models on an image: both predictions side by side, the image resized to their input', async () => {
+    const png = new PNG({ width: 40, height: 30 });
+    for (let i = 0; i < 40 * 30; i++) png.data.set([(i * 7) % 256, (i * 13) % 256, 90, 255], i * 4);
+    await byId('try-file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+    await byId('trial').waitFor({ timeout: 60_000 });
+    for (const side of ['trial-baseline', 'trial-treatment']) {
+      const classes = byId(side).getByTestId('trial-class');
+      expect(await classes.count()).toBe(4);
+      const shares = (await classes.locator('.num').allTextContents()).map((t) => Number(t.replace('%', '')));
+      expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+    }
+    expect(await byId('try-adapted').textContent()).toMatch(/resized from 40×30 to 8×8/);
+    expect(await byId('try-verdict').textContent()).toMatch(/^(Both predict pattern-\d\.|They disagree: the baseline predicts pattern-\d, the treatment pattern-\d\.)$/);
+
+    // Not an image: refused on the page, saying so.
+    await byId('try-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+    await byId('try-error').filter({ hasText: 'notes.png is not an image this browser can read' }).waitFor({ timeout: 10_000 });
+  });
+
   it('answers a study it already ran from IndexedDB, without training again', async () => {
     const before = await byId('runs-table').getByTestId('run-row').allTextContents();
+    expect(before).toHaveLength(4);
+    await byId('tab-design').click();
     // The phase already says 'finished' before the click, and the run starts only after hashing its configs: record
     // every phase the page shows, and wait until it has been running again and has finished again.
     const phase = byId('study-phase');
@@ -207,9 +243,65 @@ describe('the workbench page', () => {
     expect(await byId('runs-table').getByTestId('run-row').allTextContents()).toEqual(before);
   });
 
-  it('re-imports the exported results into a fresh page and gets the same numbers; refuses files it must not compare', async () => {
+  it('keeps the results on screen while the design is edited, and after a reload, with the study under Past studies', async () => {
+    await byId('tab-design').click();
+    await byId('field-epochs').fill('4');
+    await byId('draft-note').filter({ hasText: 'still those of smoke' }).waitFor({ timeout: 5_000 });
+    await byId('tab-results').click();
+    expect(await byId('delta-row').count()).toBe(4);
+    expect(await byId('runs-table').getByTestId('run-row').count()).toBe(4);
+    expect(await byId('draft-note').textContent()).toMatch(/results of smoke\. The Design tab holds an edited design/);
+
     await page.reload();
     await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+    await until(() => byId('delta-row').count(), (n) => n === 4, 20_000, 'the views of the study shown before the reload');
+    expect(await byId('study-phase').textContent()).toBe('finished');
+    expect(await byId('runs-table').getByTestId('run-row').count()).toBe(4);
+    expect(await downloadText(byId('export-csv-button'))).toBe(csvBefore);
+
+    await byId('tab-library').click();
+    const past = byId('past-study');
+    expect(await past.count()).toBe(1);
+    expect(await byId('past-study-name').textContent()).toMatch(/^smoke/);
+    expect(await byId('past-study-runs').textContent()).toBe('4/4 runs finished');
+    expect(await byId('past-study-headline').textContent()).toMatch(/^resized crop s=0\.5, wd 0: \d+ of 4 classes hurt, \d+ helped; mean [−+±][\d.]+ pp \(2 seeds\)$/);
+  });
+
+  it('renames a past study (not to an empty name), reopens it with its views, and deletes it', async () => {
+    await byId('rename-study').click();
+    await byId('rename-input').fill('   ');
+    await byId('rename-input').press('Enter');
+    await byId('library-error').filter({ hasText: 'A study needs a name' }).waitFor({ timeout: 5_000 });
+    expect(await byId('past-study-name').textContent()).toMatch(/^smoke/);
+    await byId('rename-study').click();
+    await byId('rename-input').fill('smoke, two seeds');
+    await byId('rename-save').click();
+    await byId('past-study-name').filter({ hasText: 'smoke, two seeds' }).waitFor({ timeout: 5_000 });
+
+    // Another design on screen, then the past study reopened in one click.
+    await byId('tab-design').click();
+    await byId('preset-select').selectOption('teaching-demo');
+    await byId('tab-library').click();
+    await byId('open-study').click();
+    // Its views were on screen all along (a draft does not replace them): the reopen shows when the draft goes.
+    await until(() => byId('draft-note').count(), (n) => n === 0, 20_000, 'the reopened study in place of the draft');
+    expect(await byId('delta-row').count()).toBe(4);
+    expect(await byId('tab-results').getAttribute('aria-selected')).toBe('true');
+    await byId('tab-design').click();
+    expect(await byId('field-name').inputValue()).toBe('smoke, two seeds');
+
+    await byId('tab-library').click();
+    await byId('delete-study').click();
+    await byId('confirm-delete-study').click();
+    await byId('library-empty').waitFor({ timeout: 10_000 });
+    await byId('tab-results').click();
+    expect(await byId('delta-row').count()).toBe(0);
+  });
+
+  it('re-imports the exported results into an empty page and gets the same numbers; refuses files it must not compare', async () => {
+    await page.reload();
+    await byId('backend-status').filter({ hasText: 'WebGPU —' }).waitFor({ timeout: 60_000 });
+    await byId('tab-results').click();
     expect(await byId('delta-row').count()).toBe(0);
     const input = byId('import-results');
     await input.setInputFiles({ name: 'smoke-results.json', mimeType: 'application/json', buffer: Buffer.from(resultsText) });
@@ -234,12 +326,20 @@ describe('the workbench page', () => {
     expect(await refusal.textContent()).toMatch(/not-json\.json is not JSON/);
     expect(await refusal.textContent()).toMatch(/forged\.json is not a valid Classwise results file/);
     expect(await byId('imported-list').locator('li').count()).toBe(1);
+    expect(await byId('imported-run-row').count()).toBe(4);
     expect(await downloadText(byId('export-csv-button'))).toBe(csvBefore);
+
+    // The same file again: its runs are on screen already, and it says so rather than dropping them silently.
+    await input.setInputFiles({ name: 'again.json', mimeType: 'application/json', buffer: Buffer.from(resultsText) });
+    await refusal.filter({ hasText: 'again.json was not added: its 4 runs are all already on screen' }).waitFor({ timeout: 10_000 });
+    await byId('clear-imported').click();
+    expect(await refusal.count()).toBe(0);
   });
 
   it('cancels a study in its second run, keeping the finished first run', async () => {
     // Another seed: runs not yet in IndexedDB, so they train.
     const fresh = { ...structuredClone(PRESETS.smoke), name: 'smoke-seed-5', seeds: [5] };
+    await byId('tab-design').click();
     await byId('spec-file').setInputFiles({ name: 'fresh.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fresh)) });
     // The designer reads the file asynchronously; until it has, the run button would run the preset shown before.
     await until(() => byId('field-name').inputValue(), (name) => name === 'smoke-seed-5', 10_000, 'the spec file loaded');
@@ -258,6 +358,50 @@ describe('the workbench page', () => {
     expect(await byId('export-button').isDisabled()).toBe(true);
     expect(await byId('run-error').count()).toBe(0);
     await page.screenshot({ path: 'test-results/workbench-cancelled.png', fullPage: true });
+  });
+
+  it('shows what a long measurement is doing, and cancels it after the step in flight', async () => {
+    // Fashion-MNIST's shards, then a ResNet-20's warm-up step: some seconds on a CPU-emulated GPU.
+    const slow = structuredClone(PRESETS.smoke) as unknown as { name: string; baseline: Record<string, Record<string, unknown>> };
+    slow.name = 'measure-me';
+    slow.baseline.model = { arch: 'resnet20', width: 0.5 };
+    slow.baseline.dataset = { kind: 'builtin', name: 'fashion-mnist' };
+    slow.baseline.training = { ...slow.baseline.training, batchSize: 64 };
+    await byId('tab-design').click();
+    await byId('spec-file').setInputFiles({ name: 'measure-me.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
+    await until(() => byId('field-name').inputValue(), (name) => name === 'measure-me', 10_000, 'the spec file loaded');
+    await byId('measure-step').click();
+    await byId('measure-stage').filter({ hasText: /the warm-up step, which compiles the shaders/ }).waitFor({ timeout: 120_000 });
+    await byId('cancel-measure').click();
+    expect(await byId('measure-stage').textContent()).toMatch(/Cancelling: the worker stops after the step it is on/);
+    expect(await byId('run-button').isDisabled()).toBe(true);
+    await byId('measure-step').waitFor({ timeout: 120_000 });
+    expect(await byId('measure-stage').count()).toBe(0);
+    expect(await byId('estimate-total').count()).toBe(0);
+    expect(await byId('study-error').count()).toBe(0);
+    expect(await byId('run-button').isEnabled()).toBe(true);
+  });
+
+  it('walks through the guided demo from the keyboard, as a presenter\'s clicker would', async () => {
+    await byId('mode-demo').click();
+    const title = byId('demo-title');
+    expect(await title.textContent()).toBe('Does augmentation help every class?');
+    await page.keyboard.press('PageDown');
+    expect(await byId('demo-card').getAttribute('data-kind')).toBe('classes');
+    expect(await byId('demo-class').count()).toBe(10);
+    await page.keyboard.press('PageDown');
+    expect(await title.textContent()).toMatch(/^What resized crop s=[\d.]+ does$/);
+    await page.keyboard.press('PageDown');
+    // The demo study has not run in this page: the card offers to run it.
+    expect(await byId('demo-card').getAttribute('data-kind')).toBe('result');
+    expect(await byId('demo-run').isEnabled()).toBe(true);
+    // Arrows, Home and End belong to the mode tabs while one has focus; on the card they move it.
+    await byId('demo-title').click();
+    await page.keyboard.press('End');
+    expect(await byId('demo-next').isDisabled()).toBe(true);
+    await page.keyboard.press('Home');
+    expect(await byId('demo-prev').isDisabled()).toBe(true);
+    await byId('mode-workbench').click();
   });
 });
 

@@ -5,7 +5,7 @@
  * that the views are tested against numbers the test knows; views.test.ts
  * drives it through page.evaluate.
  */
-import type { ClassDelta, Comparison, ConfigGroup, IntervalMethod, StrengthAxis, StudyAnalysis } from '../../src/study/analysis';
+import type { ClassDelta, Comparison, ComparisonMethod, ConfigGroup, StrengthAxis, StudyAnalysis } from '../../src/study/analysis';
 import { parseRunConfig } from '../../src/study/config';
 import { INTENT_EVENT, type Intent } from '../../src/ui/intents';
 import '../../src/ui/views/class-views';
@@ -65,7 +65,7 @@ export interface AnalysisSpec {
   classes: number;
   /** Varies the noise: successive live evaluations. */
   seed?: number;
-  method?: IntervalMethod;
+  method?: ComparisonMethod;
   /** Treatment runs still training (no confusion matrix then). */
   provisional?: boolean;
   /** How far training has gone, 0–1: accuracies rise from chance towards their final values. */
@@ -82,7 +82,7 @@ const CROPS = [
   { scale: 0.08, effect: 1.5 },
 ];
 
-export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provisional = false, progress = 1, confusion = !provisional }: AnalysisSpec): StudyAnalysis {
+export function makeAnalysis({ classes: k, seed = 0, method = 'moderated-paired', provisional = false, progress = 1, confusion = !provisional }: AnalysisSpec): StudyAnalysis {
   const names = classNames(k);
   const fixed = rng(1234 + k); // the "true" per-class numbers: the same in every update
   const noise = rng(99 + seed * 7919 + k);
@@ -109,7 +109,8 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
       augmentation: { crop: crop === null ? { kind: 'none' } : { kind: 'resized', scale: crop }, flip: false },
       training: { epochs: 10, batchSize: 16, optimizer: { lr: 0.1, weightDecay: wd } },
     });
-  const seeds = method === 'binomial' ? [0] : [0, 1, 2];
+  const seeds = method === 'model-vs-model' ? [0] : [0, 1, 2];
+  const model = method === 'model-vs-model';
   const group = (hash: string, label: string, crop: number | null, wd: number, acc: number[], isProvisional: boolean): ConfigGroup => ({
     configHash: hash,
     config: config(crop, wd),
@@ -138,6 +139,7 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
     const classesOut: ClassDelta[] = names.map((className, i) => {
       const d = deltas[i]!;
       const sig = q[i]! < 0.05 ? (d < 0 ? 'hurt' : 'helped') : null;
+      const detectable = 2.8 * se[i]! + 0.04;
       const acc = (v: number) => ({ estimate: v, low: clamp01(v - 1.96 * Math.sqrt((v * (1 - v)) / perClassTest)), high: clamp01(v + 1.96 * Math.sqrt((v * (1 - v)) / perClassTest)), seeds: seeds.length });
       return {
         classIndex: i,
@@ -147,13 +149,22 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
         delta: { estimate: d, low: d - 1.96 * se[i]!, high: d + 1.96 * se[i]! },
         p: p[i]!,
         q: q[i]!,
-        significant: sig,
+        testImages: perClassTest,
+        verdict: model ? null : sig,
+        modelDifference: model && sig ? (sig === 'hurt' ? 'lower' : 'higher') : null,
+        se: se[i]!,
+        df: model ? Infinity : 18,
+        seedSd: model ? null : se[i]! * Math.sqrt(seeds.length),
+        discordant: model ? Math.round(perClassTest * 0.1) : null,
+        plan: { detectable: model ? null : detectable, seedsForPlannedDrop: Math.max(2, Math.ceil(seeds.length * (detectable / 0.1) ** 2)), measured: !model },
       };
     });
     const mean = deltas.reduce((s, v) => s + v, 0) / k;
     const sd = Math.sqrt(deltas.reduce((s, v) => s + (v - mean) ** 2, 0) / (k - 1));
-    const hurt = classesOut.filter((c) => c.significant === 'hurt').length;
-    const helped = classesOut.filter((c) => c.significant === 'helped').length;
+    const hurt = classesOut.filter((c) => c.verdict === 'hurt').length;
+    const helped = classesOut.filter((c) => c.verdict === 'helped').length;
+    const lower = classesOut.filter((c) => c.modelDifference === 'lower').length;
+    const higher = classesOut.filter((c) => c.modelDifference === 'higher').length;
     const worstB = baseAcc.indexOf(Math.min(...baseAcc));
     const worstT = t.perClassMean.indexOf(Math.min(...t.perClassMean));
     const mostHurt = deltas.indexOf(Math.min(...deltas));
@@ -184,7 +195,11 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
       baseline,
       treatment: t,
       method,
-      pairedSeeds: method === 'paired-t' ? seeds : [],
+      evidence: provisional ? 'counts' : 'images',
+      baselineSeeds: seeds,
+      treatmentSeeds: seeds,
+      pairedSeeds: seeds,
+      moderation: model ? null : { priorDf: Infinity, priorScale: 1.4, seedDf: 2 * k },
       classes: classesOut,
       summary: {
         meanDelta: { estimate: mean, low: mean - 1.96 * (sd / Math.sqrt(k)), high: mean + 1.96 * (sd / Math.sqrt(k)) },
@@ -192,8 +207,9 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
         treatmentMeanAccuracy: t.meanAccuracy,
         hurt,
         helped,
-        expectedByChanceUncorrected: 0.05 * k,
-        expectedFalseDiscoveries: 0.05 * (hurt + helped),
+        lower,
+        higher,
+        detectable: model ? null : classesOut.map((c) => c.plan!.detectable!).sort((a, b) => a - b)[k >> 1]!,
         worstClass: { baseline: { className: names[worstB]!, accuracy: baseAcc[worstB]! }, treatment: { className: names[worstT]!, accuracy: t.perClassMean[worstT]! } },
         mostHurt: deltas[mostHurt]! < 0 ? { className: names[mostHurt]!, before: baseAcc[mostHurt]!, after: t.perClassMean[mostHurt]! } : null,
       },
@@ -219,6 +235,14 @@ export function makeAnalysis({ classes: k, seed = 0, method = 'paired-t', provis
     groups: [baseline, ...treatments.map((t) => t.group)],
     comparisons,
     notComparable: [],
+    multiplicity: {
+      fdr: 0.05,
+      tests: model ? 0 : comparisons.length * k,
+      flagged: model ? 0 : comparisons.reduce((n, c) => n + c.summary.hurt + c.summary.helped, 0),
+      modelTests: model ? comparisons.length * k : 0,
+      modelFlagged: model ? comparisons.reduce((n, c) => n + c.summary.lower + c.summary.higher, 0) : 0,
+    },
+    duplicates: [],
     axes: [
       { ...axis('crop', 'wd 0', cropGroups, ['no crop', ...CROPS.map((c) => `s=${c.scale}`)], [0, ...CROPS.map((c) => 1 - c.scale)]), cropKind: 'resized' },
       axis('weightDecay', 'no crop', [baseline, treatments[4]!.group], ['wd 0', 'wd 0.0005'], [0, 5e-4]),

@@ -86,10 +86,18 @@ describe('the per-class views', () => {
     it('states the summary and the method in words', async () => {
       const c = (await analysis()).comparisons[0]!;
       const summary = (await byId('views-summary').textContent())!;
-      expect(summary).toContain(`${c.summary.hurt} classes hurt, ${c.summary.helped} helped at q < 0.05`);
-      expect(summary).toContain('chance alone: 0.5 of 10 flagged at p < 0.05');
+      expect(summary).toContain(`${c.summary.hurt} classes hurt, ${c.summary.helped} helped`);
+      // Like with like: the study's flagged classes against what its false-discovery control allows.
+      expect(summary).toMatch(/flagged over the study's 50 tests at a 5% false-discovery rate: with no effect anywhere, a study flags any class at most 5% of the time/);
       expect(summary).toMatch(/most hurt: Dress \d+% → \d+%/);
-      expect(await byId('views-method').textContent()).toMatch(/paired t .* 3 seeds both sides share \(0, 1, 2\)/);
+      expect(await byId('views-method').textContent()).toMatch(/a moderated t over 3 seeds paired \(0, 1, 2\), every test image counted/);
+      expect(await byId('views-planning').textContent()).toMatch(/with 3 seeds a side, drops of about [\d.]+ pp or more are detected for the median class; a 10 pp drop needs about \d+ seeds a side/);
+      expect(await byId('delta-row-plan').first().textContent()).toMatch(/^[\d.]+ pp10 pp: \d+ seeds$/);
+      for (const width of [1400, 800]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.locator('cw-class-views').screenshot({ path: `${SHOTS}/views-all-10-${width}.png` });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
       expect(await byId('views-provisional').count()).toBe(0);
     });
 
@@ -110,7 +118,7 @@ describe('the per-class views', () => {
       const grey = colours.filter((rgb) => near(rgb, NEUTRAL)).length;
       expect(c.summary.hurt).toBeGreaterThan(0);
       expect(red).toBe(c.summary.hurt);
-      expect(red).toBe(c.classes.filter((d) => d.significant === 'hurt').length);
+      expect(red).toBe(c.classes.filter((d) => d.verdict === 'hurt').length);
       expect(blue).toBe(c.summary.helped);
       expect(red + blue + grey).toBe(10);
 
@@ -151,6 +159,65 @@ describe('the per-class views', () => {
         { kind: 'select-classes', classes: [third] },
         { kind: 'inspect-class', classIndex: third },
       ]);
+    });
+
+    it("opens the inspector from the keyboard: arrows step through a chart's classes, Enter inspects one", async () => {
+      const g = await deltaGeometry();
+      const c = (await analysis()).comparisons[0]!;
+      await call('takeIntents');
+      const chart = page.locator('cw-delta-chart');
+      await canvas('cw-delta-chart').focus();
+      await page.keyboard.press('ArrowDown');
+      const tooltip = chart.getByTestId('tooltip');
+      await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+      expect(await tooltip.textContent()).toContain(c.classes[g.order[0]!]!.className);
+      await page.keyboard.press('ArrowDown');
+      expect(await chart.getByTestId('chart-cursor').textContent()).toMatch(new RegExp(`^${c.classes[g.order[1]!]!.className}; .*rank 2 of 10$`));
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [g.order[1]] },
+        { kind: 'inspect-class', classIndex: g.order[1] },
+      ]);
+      // The table's class names are buttons: Tab reaches them, Enter inspects.
+      await byId('delta-row-name').nth(3).focus();
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [g.order[3]] },
+        { kind: 'inspect-class', classIndex: g.order[3] },
+      ]);
+      // The confusion change steps along its diagonal, the strength chart through the mean and then each class.
+      await canvas('cw-confusion-diff').focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press(' ');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [1] },
+        { kind: 'inspect-class', classIndex: 1 },
+      ]);
+      await canvas('cw-strength-chart').focus();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      expect(await call('takeIntents')).toEqual([
+        { kind: 'select-classes', classes: [9] },
+        { kind: 'inspect-class', classIndex: 9 },
+      ]);
+      await call('setProps', { selectedClasses: [] });
+    });
+
+    it('writes its charts\' text at 11 px or more, and titles every exported chart', async () => {
+      const titles: Record<string, RegExp> = {
+        'cw-delta-chart': /^Accuracy change per class: .+ − .+$/,
+        'cw-strength-chart': /^Accuracy against strength: random crop \(wd 0\)$/,
+        'cw-confusion-diff': /^Confusion change \(images\): .+ − .+$/,
+      };
+      for (const [tag, title] of Object.entries(titles)) {
+        const svg = (await call('exportChart', tag, 'svg')).text;
+        const sizes = [...svg.matchAll(/<text [^>]*font-size="([\d.]+)"/g)].map((m) => Number(m[1]));
+        expect(sizes.length, tag).toBeGreaterThan(3);
+        expect(Math.min(...sizes), tag).toBeGreaterThanOrEqual(11);
+        const first = /<text [^>]*>([^<]*)<\/text>/.exec(svg)![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+        expect(first, tag).toMatch(title);
+      }
     });
 
     it('draws accuracy against strength: faint classes, the thick mean, the selected classes in colour', async () => {
@@ -257,9 +324,15 @@ describe('the per-class views', () => {
       expect(await byId('comparison-select').locator('option').first().textContent()).toContain('(provisional)');
     });
 
-    it('explains that a one-seed binomial interval reflects only the test set', async () => {
-      await show({ classes: 10, method: 'binomial' });
-      expect(await byId('views-method').textContent()).toMatch(/only reflects the test set's size, not seed-to-seed variation/);
+    it('says that one seed a side compares two models, not the regularizer', async () => {
+      await show({ classes: 10, method: 'model-vs-model' });
+      expect(await byId('views-method').textContent()).toMatch(/^Model vs model: one model each, seed 0\. With one seed a side, whether the regularizer hurts a class has no answer/);
+      expect(await byId('views-method').textContent()).toMatch(/McNemar's exact test/);
+      expect(await byId('views-summary').textContent()).toMatch(/the two models differ on \d+ class(es)? \(\d+ lower, \d+ higher; no verdict on the regularizer with one seed\)/);
+      expect(await byId('delta-row-plan').first().textContent()).toMatch(/^—10 pp: ≥ \d+ seeds$/);
+      await page.setViewportSize({ width: 800, height: 900 });
+      await page.locator('cw-class-views').screenshot({ path: `${SHOTS}/views-model-vs-model-800.png` });
+      await page.setViewportSize({ width: 1280, height: 900 });
       await show({ classes: 10 });
     });
 

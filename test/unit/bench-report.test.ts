@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/bench/report';
-import { classesFor, type BenchReport, type ModelCase, type TrainingRow } from '../../src/bench/training';
+import type { DawnBench } from '../../src/bench/dawn';
+import { caseFigures, classesFor, nullWidth, type BenchReport, type ModelCase, type TrainingRow } from '../../src/bench/training';
 
 describe('classesFor', () => {
   const imagesPerEpoch = (c: ModelCase) => classesFor(c) * ((2 * c.steps * c.batch) / classesFor(c));
@@ -50,8 +51,29 @@ describe('the bench report', () => {
     overhead: null,
     pipeline: { status: 'ok', imagesPerSec: 233.4, msPerBatch: 4.3, batches: 8 },
   });
+  const r20: ModelCase = { arch: 'resnet20', size: 32, batch: 32, steps: 2 };
+  const r50: ModelCase = { arch: 'resnet50', size: 224, batch: 1, steps: 1 };
+  const step = (dispatches: number, ms: number, byKernel: { kernel: string; dispatches: number }[]) =>
+    ({ status: 'ok', kernels: 'custom', dispatchesPerStep: dispatches, writesPerStep: dispatches, submitsPerStep: 20, byKernel, msPerStep: ms, cpuMsPerStep: ms / 2, steps: 5 }) as const;
+  const host: DawnBench = {
+    backend: 'null',
+    adapter: { vendor: '', architecture: '', device: 'null-backend', description: '' },
+    userAgent: 'Node.js v20.20.2 (Dawn for Node, null backend)',
+    timestamps: false,
+    cases: [
+      {
+        model: r20,
+        custom: step(258, 27.5, [{ kernel: 'Conv2DBackpropFilter', dispatches: 38 }, { kernel: 'SgdUpdate', dispatches: 59 }]),
+        stock: { ...step(1455, 110, [{ kernel: 'Multiply', dispatches: 581 }, { kernel: 'Conv2DBackpropFilter', dispatches: 19 }]), kernels: 'stock' },
+        customKernelMs: null,
+        stockKernelMs: null,
+      },
+      { model: { ...r50, width: 0.25 }, custom: { status: 'failed', reason: 'out of memory' }, stock: { status: 'skipped', reason: 'over budget' }, customKernelMs: null, stockKernelMs: null },
+    ],
+  };
   const report: BenchReport = {
-    schema: 'classwise.bench/1',
+    schema: 'classwise.bench/2',
+    runtime: 'browser',
     date: '2026-11-24T22:39:00.000Z',
     userAgent: 'HeadlessChrome',
     tfjsVersion: '4.22.0',
@@ -61,6 +83,10 @@ describe('the bench report', () => {
     training: [row('resnet50', 224, 27_588, 1), row('resnet20', 32, 8_932, 32), row('resnet20', 8, 50, 32)],
     breakdown: null,
     kernels: [],
+    host,
+    dawn: [{ backend: 'vulkan', unavailable: "Couldn't load Vulkan: libvulkan.so.1" }],
+    cases: caseFigures([r20, r50], host),
+    load: { before: [1.5, 1.2, 1], after: [2, 1.5, 1.1] },
     wallSec: 555,
   };
   const markdown = renderMarkdown(report);
@@ -75,5 +101,18 @@ describe('the bench report', () => {
     expect(markdown).toMatch(/^# Classwise bench, 2026-11-24 22:39 UTC\n/);
     expect(markdown).toContain('Adapter: google swiftshader (shader-f16: no); tfjs 4.22.0; 2 cores');
     expect(markdown).toContain('| 0 → 431 → 0 | 179.7 |');
+  });
+
+  it('gives each model the four host figures, and each next to stock as a ratio', () => {
+    expect(report.cases[0]).toMatchObject({ dispatchesPerStep: 258, stockDispatchesPerStep: 1455, hostMsPerStep: 27.5, stockHostMsPerStep: 110 });
+    expect(report.cases[1]).toMatchObject({ dispatchesPerStep: null, stockDispatchesPerStep: null, hostMsPerStep: null, stockHostMsPerStep: null });
+    expect(markdown).toContain('| resnet20 | 32×32 | 32 | 258 | 1,455 | ×0.18 | 27.5 | 110.0 | ×0.25 | 13.8 | 55.0 | ×0.25 |');
+    expect(markdown).toContain('| resnet50 (width 0.25 on null) | 224×224 | 1 |  |  |  |  |  |  |  |  |  |');
+    expect(nullWidth(() => 270_000)).toBe(1);
+    expect(nullWidth((w) => 23_500_000 * w * w)).toBe(0.25);
+    expect(markdown).toContain('| SgdUpdate | 59 | 0 |');
+    expect(markdown).toContain('| Multiply | 0 | 581 |');
+    expect(markdown).toContain("| vulkan | unavailable: Couldn't load Vulkan: libvulkan.so.1 |");
+    expect(markdown).toContain('Load average (1, 5, 15 min) before: 1.50, 1.20, 1.00; after: 2.00, 1.50, 1.10.');
   });
 });

@@ -108,4 +108,28 @@ describe('the study draft', () => {
     expect(options[3]![1]).toBe('pets (imported)');
     expect(options[4]![1]).toMatch(/not in the cache yet/);
   });
+
+  it('words every field error plainly: none of the schema library\'s own phrasing', () => {
+    const bad: Partial<Draft>[] = [
+      { epochs: '1.5' },
+      { width: '0' },
+      { batchSize: '-3' },
+      { name: '' },
+      { lr: '-1' },
+      { momentum: '2' },
+      { teachSize: '8' },
+      { teachTrain: '0.5' },
+      { evalEvery: '0' },
+      { bnMomentum: '7' },
+      { schedule: 'step', milestones: '0.5', gamma: '0' },
+      { sweepScales: '0, 1.5' },
+      { seedMode: 'list', seeds: '1.5, -2' },
+    ];
+    for (const patch of bad) {
+      const messages = Object.values(fieldsOf(patch).fields).flat();
+      expect(messages.length, JSON.stringify(patch)).toBeGreaterThan(0);
+      for (const message of messages) expect(message, JSON.stringify(patch)).not.toMatch(/Invalid (input|option)|Too (small|big)|expected (int|number|string)|received/);
+    }
+    expect(fieldsOf({ epochs: '1.5' }).fields.epochs).toEqual(['must be a whole number']);
+  });
 });

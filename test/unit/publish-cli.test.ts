@@ -81,12 +81,30 @@ describe('npm run publish-study', { timeout: 60_000 }, () => {
   it('says why when the token is wrong or missing, or the spec is not one', async () => {
     const wrong = await publish(['--preset', 'smoke', '--coordinator', origin], 'not-the-organiser-token');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/the coordinator refused the study \(401\)/);
+    expect(wrong.stderr).toMatch(/the coordinator at http:\/\/127\.0\.0\.1:\d+ refused the study \(401\)/);
     const missing = await publish(['--preset', 'smoke', '--coordinator', origin], null);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/set CLASSWISE_ADMIN_TOKEN/);
     const unknown = await publish(['--preset', 'nope', '--coordinator', origin]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown preset "nope"/);
+    const notUrl = await publish(['--preset', 'smoke', '--coordinator', 'localhost-8787']);
+    expect(notUrl.stderr).toMatch(/--coordinator must be a URL such as http:\/\/127\.0\.0\.1:8787/);
+  });
+
+  it('publishes to the local coordinator, http://127.0.0.1:8787, when no --coordinator is given', async () => {
+    // Whatever answers there (nothing, or another coordinator with another token), the answer names that address.
+    const local = await publish(['--preset', 'smoke'], 'a-token-no-coordinator-here-knows');
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/(no coordinator answered at|the coordinator at) http:\/\/127\.0\.0\.1:8787/);
+  });
+
+  it('sends the test labels, so that replicas are compared image by image', async () => {
+    const { stdout } = await publish(['--preset', 'smoke', '--coordinator', origin]);
+    const id = /id ([0-9a-f-]{36})/.exec(stdout)![1]!;
+    const study = server.store.studies.get(id)!;
+    const dataset = generateSynthetic(parseStudySpec(PRESETS.smoke).baseline.dataset as SyntheticDatasetConfig);
+    expect([...study.testLabels!]).toEqual([...dataset.test.labels]);
+    expect(study.dataset.classTestCounts).toEqual([16, 16, 16, 16]);
   });
 });

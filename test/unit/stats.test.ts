@@ -1,7 +1,9 @@
 /**
  * The statistics against values computed independently: mpmath at 50 digits
- * for the distributions, scipy 1.17 for the tests and intervals. Every
- * number here was printed by test/unit/reference/stats_reference.py.
+ * for the distributions, scipy 1.17 for the binomial intervals and q-values.
+ * Every number here was printed by test/unit/reference/stats_reference.py;
+ * the moderated t and its pieces are in stats-moderation.test.ts and
+ * stats-paired.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,15 +11,12 @@ import {
   erfc,
   incompleteBeta,
   logGamma,
-  meanInterval,
   normalCdf,
   normalQuantile,
-  pairedDifference,
   proportionDifference,
   studentTCdf,
   studentTQuantile,
   studentTTwoSided,
-  welchDifference,
   wilsonInterval,
 } from '../../src/stats';
 
@@ -139,78 +138,6 @@ describe('normal distribution', () => {
     const split = incompleteBeta(0.3, 2.5, 4);
     expect(split.lower + split.upper).toBeCloseTo(1, 15);
     expectClose(split.lower, incompleteBeta(0.7, 4, 2.5).upper, 1e-14, 'symmetry');
-  });
-});
-
-describe('t intervals', () => {
-  it('gives the t interval of a mean (scipy.stats.t.interval)', () => {
-    const a = meanInterval([0.8, 0.84, 0.82]);
-    expectClose(a.estimate, 0.82, 1e-15, 'mean');
-    expectClose(a.low, 0.7703172457649935, 1e-13, 'low');
-    expectClose(a.high, 0.8696827542350064, 1e-13, 'high');
-    const b = meanInterval([0.61, 0.7, 0.66, 0.58, 0.73]);
-    expectClose(b.low, 0.5791571478575436, 1e-13, 'low');
-    expectClose(b.high, 0.7328428521424565, 1e-13, 'high');
-    const c = meanInterval([0.61, 0.7, 0.66, 0.58, 0.73], 0.9);
-    expectClose(c.low, 0.5969975053764301, 1e-13, 'low at 0.9');
-    expectClose(c.high, 0.7150024946235699, 1e-13, 'high at 0.9');
-  });
-
-  it('gives the paired t test of treatment − baseline (scipy.stats.ttest_rel)', () => {
-    const a = pairedDifference([0.8, 0.84, 0.82], [0.6, 0.7, 0.62]);
-    expectClose(a.estimate, -0.18000000000000002, 1e-13, 'estimate');
-    expectClose(a.low, -0.2660530545949893, 1e-13, 'low');
-    expectClose(a.high, -0.09394694540501078, 1e-12, 'high');
-    expectClose(a.p, 0.01212166009278687, 1e-12, 'p');
-    expect(a.df).toBe(2);
-    const b = pairedDifference([0.5, 0.55, 0.53, 0.6], [0.52, 0.54, 0.58, 0.61]);
-    expectClose(b.low, -0.022280578816046316, 1e-12, 'low');
-    expectClose(b.high, 0.05728057881604629, 1e-12, 'high');
-    expectClose(b.p, 0.2560073287481135, 1e-12, 'p');
-  });
-
-  it('gives Welch t with the Welch–Satterthwaite df (scipy.stats.ttest_ind, equal_var=False)', () => {
-    const a = welchDifference([0.8, 0.84, 0.82], [0.6, 0.7, 0.62, 0.66]);
-    expectClose(a.estimate, -0.17499999999999993, 1e-13, 'estimate');
-    expectClose(a.low, -0.24217490232039274, 1e-12, 'low');
-    expectClose(a.high, -0.10782509767960712, 1e-12, 'high');
-    expectClose(a.p, 0.0015721012498983872, 1e-11, 'p');
-    expectClose(a.df, 4.366106080206983, 1e-13, 'df');
-    const b = welchDifference([0.5, 0.52], [0.4, 0.45, 0.41, 0.47, 0.43]);
-    expectClose(b.low, -0.12240605083448808, 1e-12, 'low');
-    expectClose(b.high, -0.033593949165511845, 1e-12, 'high');
-    expectClose(b.p, 0.007800598274383622, 1e-11, 'p');
-    expectClose(b.df, 4.167424061229367, 1e-13, 'df');
-  });
-
-  it('takes Welch df from the other side when one side has no spread', () => {
-    const a = welchDifference([0.9, 0.9, 0.9], [0.92, 0.88, 0.9]);
-    expectClose(a.df, 2, 1e-14, 'df');
-    expect(a.estimate).toBeCloseTo(0, 15);
-    expectClose(a.high, 0.04968275423500665, 1e-12, 'high');
-    expectClose(a.p, 1, 1e-12, 'p');
-  });
-
-  it('handles zero spread without dividing by zero', () => {
-    expect(meanInterval([1, 1, 1])).toMatchObject({ estimate: 1, low: 1, high: 1, sd: 0 });
-    expect(pairedDifference([1, 1, 1], [1, 1, 1])).toMatchObject({ estimate: 0, low: 0, high: 0, p: 1 });
-    // Exactly representable values: every difference is exactly −0.25.
-    const constant = pairedDifference([0.5, 0.75, 0.25], [0.25, 0.5, 0]);
-    expect(constant.low).toBe(constant.estimate);
-    expect(constant.high).toBe(constant.estimate);
-    expect(constant.estimate).toBe(-0.25);
-    expect(constant.p).toBe(0);
-    expect(welchDifference([1, 1], [1, 1, 1])).toMatchObject({ estimate: 0, low: 0, high: 0, p: 1 });
-    expect(welchDifference([1, 1], [0.5, 0.5])).toMatchObject({ estimate: -0.5, low: -0.5, high: -0.5, p: 0 });
-  });
-
-  it('refuses fewer than 2 values, unequal pairs and non-finite values', () => {
-    expect(() => meanInterval([0.5])).toThrow(/at least 2 values.*binomial/);
-    expect(() => pairedDifference([0.5], [0.6])).toThrow(/at least 2 pairs/);
-    expect(() => pairedDifference([0.5, 0.6], [0.6])).toThrow(/equal lengths/);
-    expect(() => welchDifference([0.5, 0.6], [0.6])).toThrow(/at least 2 treatment values/);
-    expect(() => meanInterval([0.5, NaN])).toThrow(/finite/);
-    expect(() => meanInterval([0.5, 0.6], 1)).toThrow(/confidence level/);
   });
 });
 

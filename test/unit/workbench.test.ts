@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunRequest } from '../../workers/api';
 import type { EngineHandle } from '../../workers/client';
 import type { StudyJournal } from '../../src/app/run-controller';
+import type { StudyArchive, StudyRecord } from '../../src/storage/studies';
 import type { WorkbenchState } from '../../src/app/state';
 import { Workbench } from '../../src/app/workbench';
 import { configHash, parseRunConfig } from '../../src/study/config';
@@ -38,6 +39,7 @@ async function resultOf(request: RunRequest, correct: number[]): Promise<RunResu
 }
 
 class FakeEngine {
+  constructor(private readonly archive: MemoryArchive) {}
   readonly calls: string[] = [];
   /** Resolves a run that waits (see holdRuns). */
   private release: (() => void) | null = null;
@@ -70,7 +72,10 @@ class FakeEngine {
       });
     }
     const crop = parseRunConfig(request.config).augmentation.crop.kind;
-    return resultOf(request, crop === 'none' ? [16, 16, 16, 16] : [16, 8, 16, 16]);
+    const result = await resultOf(request, crop === 'none' ? [16, 16, 16, 16] : [16, 8, 16, 16]);
+    // A durable run stores its result, as the real worker does.
+    this.archive.stored.set(`${result.configHash}:${result.seed}`, result);
+    return result;
   }
   cancel() {
     this.calls.push('cancel');
@@ -104,13 +109,37 @@ function memoryJournal(text: string | null = null): StudyJournal & { text: strin
   };
 }
 
-async function workbench(journal = memoryJournal()) {
-  const engine = new FakeEngine();
+/** The past studies in memory, with the engine's stored results beside them (as IndexedDB holds both). */
+class MemoryArchive implements StudyArchive {
+  readonly records = new Map<string, StudyRecord>();
+  readonly stored = new Map<string, RunResult>();
+  async list() {
+    return [...this.records.values()].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+  }
+  async get(id: string) {
+    return this.records.get(id);
+  }
+  async put(record: StudyRecord) {
+    this.records.set(record.id, structuredClone(record));
+  }
+  async delete(id: string) {
+    const record = this.records.get(id);
+    this.records.delete(id);
+    const kept = new Set([...this.records.values()].flatMap((r) => r.runKeys));
+    for (const key of record?.runKeys ?? []) if (!kept.has(key)) this.stored.delete(key);
+  }
+  async results(keys: readonly string[]) {
+    return keys.map((key) => this.stored.get(key) ?? null);
+  }
+}
+
+async function workbench(journal = memoryJournal(), archive = new MemoryArchive(), lastShown = memoryJournal()) {
+  const engine = new FakeEngine(archive);
   const handle = { engine: engine as unknown as EngineHandle['engine'], terminate() {} };
   const downloads: string[] = [];
-  const wb = new Workbench(() => handle, (name) => downloads.push(name), journal);
+  const wb = new Workbench({ start: () => handle, download: (name) => downloads.push(name), journal, archive, lastShown });
   await wb.init();
-  return { wb, engine, downloads, journal };
+  return { wb, engine, downloads, journal, archive, lastShown };
 }
 
 const until = async (wb: Workbench, test: (s: WorkbenchState) => boolean) => {
@@ -119,18 +148,22 @@ const until = async (wb: Workbench, test: (s: WorkbenchState) => boolean) => {
 };
 
 describe('the workbench controllers', () => {
-  it('select a preset, refuse an unknown one and a bad spec file, saying why', async () => {
+  it('select a preset; refuse an unknown one and a bad spec file, saying why and keeping the design it had', async () => {
     const { wb } = await workbench();
     wb.design.selectPreset('smoke');
-    expect(wb.state.study?.spec.name).toBe('smoke');
-    expect(wb.state.study?.planned.map((p) => p.baseline)).toEqual([true, false]);
+    const smoke = wb.state.study;
+    expect(smoke?.spec.name).toBe('smoke');
+    expect(smoke?.planned.map((p) => p.baseline)).toEqual([true, false]);
     wb.design.selectPreset('nope');
-    expect(wb.state.study).toBeNull();
-    expect(wb.state.studyError).toBe('there is no preset named "nope"');
+    expect(wb.state.study).toBe(smoke);
+    expect(wb.state.studyError).toBe('there is no preset named "nope"; the design is unchanged');
     wb.design.loadSpecFile('x.json', '{');
     expect(wb.state.studyError).toMatch(/^x\.json is not valid JSON: /);
     wb.design.loadSpecFile('y.json', JSON.stringify({ ...PRESETS.smoke, seeds: [] }));
     expect(wb.state.studyError).toMatch(/^y\.json was refused: /);
+    // Refused files leave the design as it was, still runnable.
+    expect(wb.state.study).toBe(smoke);
+    expect(wb.canRun).toBe(true);
     wb.design.loadSpecFile('z.json', JSON.stringify(PRESETS.smoke));
     expect(wb.state.study?.source).toEqual({ kind: 'file', fileName: 'z.json' });
     expect(wb.state.studyError).toBeNull();
@@ -206,5 +239,90 @@ describe('the workbench controllers', () => {
     expect(engine.deleted).toEqual(['import:pets']);
     expect(wb.state.study?.spec.name).toBe('smoke');
     expect(wb.state.study?.source).toEqual({ kind: 'preset', name: 'smoke' });
+  });
+
+  it('keep the shown results while the design is edited, until the new design runs', async () => {
+    const { wb } = await workbench();
+    wb.design.selectPreset('smoke');
+    await wb.runs.run();
+    const shown = wb.state.shown;
+    wb.design.designStudy({ ...PRESETS.smoke, seeds: [0, 1] });
+    expect(wb.state.study?.spec.seeds).toEqual([0, 1]);
+    expect(wb.state.shown).toBe(shown);
+    expect(wb.state.runs.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(wb.state.comparison.analysis?.comparisons).toHaveLength(1);
+    wb.design.selectPreset('teaching-demo');
+    expect(wb.state.phase).toBe('finished');
+    expect(wb.state.results?.study.name).toBe('smoke');
+  });
+
+  it('record each study run, and reopen it from storage, with its views, after a reload', async () => {
+    const first = await workbench();
+    first.wb.design.selectPreset('smoke');
+    await first.wb.runs.run();
+    await until(first.wb, (s) => s.library.studies?.[0]?.finished === 2);
+    const [past] = first.wb.state.library.studies!;
+    expect(past).toMatchObject({ name: 'smoke', planned: 2, finished: 2, dataset: 'four' });
+    expect(past!.headline).toBe('resized crop s=0.5, wd 0: model vs model (one seed): 1 of 4 classes lower, 0 higher; mean −12.5 pp');
+
+    // A fresh page on the same storage: the study is back with its results, and nothing trains.
+    const second = await workbench(memoryJournal(), first.archive, first.lastShown);
+    await until(second.wb, (s) => s.shown !== null);
+    expect(second.engine.calls.filter((c) => c.startsWith('run'))).toEqual([]);
+    expect(second.wb.state.phase).toBe('finished');
+    expect(second.wb.state.runs.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(second.wb.state.comparison.analysis?.comparisons[0]?.classes.map((c) => c.delta.estimate)).toEqual([0, -0.5, 0, 0]);
+    expect(second.wb.state.results?.runs).toHaveLength(2);
+    expect(second.wb.state.library.shownId).toBe(past!.id);
+  });
+
+  it('rename a past study (not to an empty name) and delete it with the runs no other study shares', async () => {
+    const { wb, archive } = await workbench();
+    wb.design.selectPreset('smoke');
+    await wb.runs.run();
+    wb.design.designStudy({ ...PRESETS.smoke, name: 'two seeds', seeds: [0, 1] });
+    await wb.runs.run();
+    await until(wb, (s) => s.library.studies?.length === 2 && s.library.studies.every((p) => p.finished === p.planned));
+    const [twoSeeds, smoke] = wb.state.library.studies!;
+    expect(twoSeeds!.name).toBe('two seeds');
+    expect(archive.stored.size).toBe(4);
+
+    await wb.library.rename(smoke!.id, '   ');
+    expect(wb.state.library.error).toMatch(/needs a name/);
+    await wb.library.rename(smoke!.id, ' first try ');
+    expect(wb.state.library.studies!.find((p) => p.id === smoke!.id)!.name).toBe('first try');
+    await wb.library.open(smoke!.id);
+    expect(wb.state.shown?.spec.name).toBe('first try');
+
+    // Seed 0's two runs belong to both studies: deleting the shown one keeps them for the other.
+    await wb.library.remove(smoke!.id);
+    expect(wb.state.library.studies!.map((p) => p.name)).toEqual(['two seeds']);
+    expect(archive.stored.size).toBe(4);
+    expect(wb.state.shown).toBeNull();
+    expect(wb.state.runs).toEqual([]);
+    await wb.library.remove(twoSeeds!.id);
+    expect(archive.stored.size).toBe(0);
+  });
+
+  it('count a re-imported run once: a file of runs already on screen is refused, one that repeats some says so', async () => {
+    const { wb } = await workbench();
+    wb.design.selectPreset('smoke');
+    await wb.runs.run();
+    const text = JSON.stringify(wb.state.results);
+    await wb.comparison.importResults([{ name: 'same.json', text }]);
+    expect(wb.state.comparison.importError).toBe('same.json was not added: its 2 runs are all already on screen (the same config and seed)');
+    expect(wb.state.comparison.imported).toEqual([]);
+
+    const partly = JSON.parse(text) as { runs: { seed: number }[] };
+    partly.runs[1]!.seed = 7;
+    await wb.comparison.importResults([{ name: 'partly.json', text: JSON.stringify(partly) }]);
+    expect(wb.state.comparison.importError).toBeNull();
+    expect(wb.state.comparison.importNote).toBe('partly.json: 1 of its 2 runs were already on screen and are counted once.');
+    expect(wb.state.comparison.importedRuns.map((r) => r.result.seed)).toEqual([7]);
+
+    // Another study on screen: the note about the last import goes.
+    wb.design.selectPreset('teaching-demo');
+    await wb.runs.run();
+    expect(wb.state.comparison.importNote).toBeNull();
   });
 });

@@ -106,6 +106,22 @@ export function installKernels(names: Iterable<CustomKernelName> = DEFAULT_KERNE
   enabled = wanted;
 }
 
+/**
+ * The fused BatchNorm and SGD (batch-norm.ts, sgd.ts): on with the custom
+ * kernels by default, off for stock tfjs. They are new ops rather than
+ * replacements, so they are switched here and read by the layers and the
+ * optimizer, and only ever run on WebGPU.
+ */
+let fusions = false;
+
+export function setFusions(on: boolean): void {
+  fusions = on;
+}
+
+export function fusionsOn(): boolean {
+  return fusions && tf.getBackend() === 'webgpu';
+}
+
 /** The custom kernels now registered. */
 export function installedKernels(): CustomKernelName[] {
   return CUSTOM_KERNELS.filter((n) => enabled.has(n));

@@ -10,11 +10,12 @@ import { panelStyles } from '../styles';
 
 /** Unit states in the order the bar stacks them: decided first, then what still waits. */
 export const UNIT_STATES = ['done', 'held', 'inconclusive', 'open'] as const;
-export const RESULT_STATES = ['valid', 'pending', 'held', 'invalid'] as const;
+/** Withdrawn: the organiser revoked the volunteer who sent them; they count for nothing. */
+export const RESULT_STATES = ['valid', 'pending', 'held', 'invalid', 'withdrawn'] as const;
 
 const UNIT_WORDS: Record<(typeof UNIT_STATES)[number], string> = {
   done: 'done (validated)',
-  held: 'held for a tiebreak',
+  held: 'waiting for another replica',
   inconclusive: 'inconclusive',
   open: 'open',
 };
@@ -104,7 +105,7 @@ export class StudyProgress extends LitElement {
       </p>
       <p class="counts" data-testid="result-states">
         Results: ${RESULT_STATES.map((s, i) => html`${i ? ', ' : ''}<b>${r(s)}</b> ${s}`)}
-        <span class="muted">(a unit's result counts once ${d.quorum} volunteers' replicas agree)</span>
+        <span class="muted">(a unit's result counts once ${d.quorum} volunteers on different networks agree on its test images)</span>
       </p>
 
       <h3 id="contributors-heading">Contributors (${d.contributors.length})</h3>
@@ -114,16 +115,18 @@ export class StudyProgress extends LitElement {
             <table aria-labelledby="contributors-heading" data-testid="contributors">
               <thead>
                 <tr>
-                  <th>Pseudonym</th>
-                  <th>Name</th>
+                  <th>Volunteer</th>
                   ${RESULT_STATES.map((s) => html`<th>${s}</th>`)}
                 </tr>
               </thead>
               <tbody>
                 ${d.contributors.map(
                   (c) => html`<tr data-testid="contributor-row">
-                    <td><code>${c.contributor}</code></td>
-                    <td>${c.displayName ?? html`<span class="muted">anonymous</span>`}</td>
+                    <td>
+                      <span data-testid="contributor-name">${c.displayName ?? html`<span class="muted">anonymous</span>`}</span>
+                      ${c.revoked ? html` <span class="tag" data-testid="contributor-revoked" title="the organiser revoked this volunteer: their results are withdrawn">revoked</span>` : nothing}
+                      <br /><code class="muted" title="pseudonym">${c.contributor}</code>
+                    </td>
                     ${RESULT_STATES.map((s) => html`<td class="n" data-state=${s}>${c.results[s] ?? 0}</td>`)}
                   </tr>`,
                 )}

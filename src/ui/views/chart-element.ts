@@ -4,13 +4,15 @@
  * property changes, so a burst of live evaluations costs one draw), a hover
  * tooltip that touches no reactive state (hovering never redraws 1,000
  * classes), click-to-select, and export as PNG or SVG through the same
- * drawing code.
+ * drawing code, with the chart's title above it. From the keyboard, the
+ * canvas takes focus: the arrow keys step through its classes (the tooltip
+ * and a live region say which), Enter or Space selects and inspects one.
  */
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { sendIntent } from '../intents';
 import { panelStyles } from '../styles';
-import { CanvasPainter, paintToBlob, type Painter } from './painter';
+import { CanvasPainter, OffsetPainter, paintToBlob, type Painter } from './painter';
 
 /** What lies under the pointer. */
 export interface Hit {
@@ -19,6 +21,16 @@ export interface Hit {
   /** Classes a click selects (the first is the one inspected). */
   classes: number[];
 }
+
+/** A stop of the keyboard cursor: where its tooltip goes, and what it says and selects. */
+export interface KeyTarget {
+  x: number;
+  y: number;
+  hit: Hit;
+}
+
+/** Height of the title band above an exported chart. */
+const TITLE_H = 30;
 
 export const chartStyles = [
   panelStyles,
@@ -44,6 +56,18 @@ export const chartStyles = [
     canvas.chart {
       display: block;
       cursor: crosshair;
+    }
+    canvas.chart:focus-visible {
+      outline: 2px solid var(--cw-accent, #2458d6);
+      outline-offset: 2px;
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
     }
     .tooltip {
       position: absolute;
@@ -114,6 +138,13 @@ export abstract class ChartElement extends LitElement {
   protected abstract hit(x: number, y: number): Hit | null;
   /** The exported file's name, without extension. */
   protected abstract fileStem(): string;
+  /** The title an exported image carries, saying what the chart shows. */
+  protected abstract exportTitle(): string;
+  /** The keyboard cursor's stops, in the order the arrow keys visit them (computed after a draw). */
+  protected abstract keyTargets(): KeyTarget[];
+
+  /** Where the keyboard cursor is, among keyTargets(); -1 before the first arrow key. */
+  private keyIndex = -1;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -167,20 +198,22 @@ export abstract class ChartElement extends LitElement {
     this.drawCount++;
   }
 
-  /** The chart as an image file, drawn at the on-screen size (PNG at 2× for print). */
+  /** The chart as an image file, drawn at the on-screen size (PNG at 2× for print), under its title. */
   async toBlob(format: 'png' | 'svg'): Promise<Blob> {
     if (!this.hasChart()) throw new Error('there is no chart to export yet');
     const w = this.chartWidth();
+    const h = this.chartHeight(w);
     const scale = 2;
     const paint = (p: Painter) => {
+      p.text(this.exportTitle(), 8, TITLE_H / 2, { size: 14, weight: 'bold', fill: COLOURS.text });
       this.pixelScale = scale;
       try {
-        this.paint(p, w, this.chartHeight(w));
+        this.paint(new OffsetPainter(p, 0, TITLE_H), w, h);
       } finally {
         this.pixelScale = window.devicePixelRatio || 1;
       }
     };
-    return paintToBlob(paint, w, this.chartHeight(w), format, scale);
+    return paintToBlob(paint, w, h + TITLE_H, format, scale);
   }
 
   protected async save(format: 'png' | 'svg'): Promise<void> {
@@ -214,25 +247,25 @@ export abstract class ChartElement extends LitElement {
 
   protected renderCanvas(label: string) {
     return html`<div class="frame">
-      <canvas class="chart" role="img" aria-label=${label} @pointermove=${this.onMove} @pointerleave=${this.onLeave} @click=${this.onClick}></canvas>
+      <canvas
+        class="chart"
+        role="img"
+        tabindex="0"
+        aria-label=${`${label} Arrow keys step through the classes; Enter inspects one.`}
+        @pointermove=${this.onMove}
+        @pointerleave=${this.onLeave}
+        @click=${this.onClick}
+        @keydown=${this.onKey}
+        @blur=${this.onLeave}
+      ></canvas>
       <div class="tooltip" data-testid="tooltip" hidden></div>
+      <div class="sr-only" aria-live="polite" data-testid="chart-cursor"></div>
     </div>`;
   }
 
-  private local(event: MouseEvent): { x: number; y: number } {
-    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
-    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
-  }
-
-  private readonly onMove = (event: PointerEvent): void => {
+  private showTooltip(hit: Hit, x: number, y: number): void {
     const tooltip = this.renderRoot.querySelector<HTMLElement>('.tooltip');
     if (!tooltip) return;
-    const { x, y } = this.local(event);
-    const hit = this.hit(x, y);
-    if (!hit) {
-      tooltip.hidden = true;
-      return;
-    }
     tooltip.replaceChildren(
       ...hit.lines.map((line) => {
         const div = document.createElement('div');
@@ -245,6 +278,50 @@ export abstract class ChartElement extends LitElement {
     const tw = tooltip.offsetWidth;
     tooltip.style.left = `${x + 14 + tw > w ? Math.max(0, x - 14 - tw) : x + 14}px`;
     tooltip.style.top = `${Math.max(0, y - 10)}px`;
+  }
+
+  private readonly onKey = (event: KeyboardEvent): void => {
+    const targets = this.keyTargets();
+    if (targets.length === 0) return;
+    const last = targets.length - 1;
+    const at = Math.min(this.keyIndex, last);
+    const moves: Record<string, number> = {
+      ArrowDown: at + 1,
+      ArrowRight: at + 1,
+      ArrowUp: at - 1,
+      ArrowLeft: at - 1,
+      Home: 0,
+      End: last,
+      PageDown: at + 10,
+      PageUp: at - 10,
+    };
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      const target = targets[Math.max(0, at)]!;
+      this.pick(target.hit.classes, event.shiftKey || event.ctrlKey || event.metaKey);
+      return;
+    }
+    if (event.key === 'Escape') return this.onLeave();
+    const to = moves[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    this.keyIndex = Math.max(0, Math.min(last, to));
+    const target = targets[this.keyIndex]!;
+    this.showTooltip(target.hit, target.x, target.y);
+    const live = this.renderRoot.querySelector<HTMLElement>('[data-testid=chart-cursor]');
+    if (live) live.textContent = target.hit.lines.join('; ');
+  };
+
+  private local(event: MouseEvent): { x: number; y: number } {
+    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+  }
+
+  private readonly onMove = (event: PointerEvent): void => {
+    const { x, y } = this.local(event);
+    const hit = this.hit(x, y);
+    if (hit) this.showTooltip(hit, x, y);
+    else this.onLeave();
   };
 
   private readonly onLeave = (): void => {

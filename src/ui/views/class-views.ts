@@ -8,7 +8,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Comparison, StudyAnalysis } from '../../study/analysis';
-import { num, percent, pointsDelta } from '../format';
+import { methodWords, multiplicityWords, planningWords } from '../../study/analysis-report';
+import { percent, pointsDelta } from '../format';
 import { sendIntent } from '../intents';
 import { panelStyles } from '../styles';
 import { intervalPoints } from './text';
@@ -29,34 +30,22 @@ const plural = (n: number, one: string, many = `${one}es`) => `${n} ${n === 1 ? 
 /** The summary line: mean change with its interval, how many classes moved, the worst and the most hurt. */
 export function summaryWords(c: Comparison): string {
   const s = c.summary;
-  const k = c.classes.length;
-  const flagged = s.hurt + s.helped;
   const worst =
     s.worstClass.baseline.className === s.worstClass.treatment.className
       ? `worst class: ${s.worstClass.treatment.className} ${percent(s.worstClass.baseline.accuracy)} → ${percent(s.worstClass.treatment.accuracy)}`
       : `worst class: ${s.worstClass.baseline.className} ${percent(s.worstClass.baseline.accuracy)} under the baseline, ${s.worstClass.treatment.className} ${percent(s.worstClass.treatment.accuracy)} under the treatment`;
   const mostHurt = s.mostHurt ? `most hurt: ${s.mostHurt.className} ${percent(s.mostHurt.before, 0)} → ${percent(s.mostHurt.after, 0)}` : 'no class fell';
-  return (
-    `Mean accuracy ${percent(s.baselineMeanAccuracy)} → ${percent(s.treatmentMeanAccuracy)}, ${pointsDelta(s.meanDelta.estimate)} ${intervalPoints(s.meanDelta)}; ` +
-    `${plural(s.hurt, 'class')} hurt, ${s.helped} helped at q < 0.05 (chance alone: ${num(s.expectedByChanceUncorrected)} of ${k} flagged at p < 0.05` +
-    `${flagged ? `; of these ${flagged}, about ${num(s.expectedFalseDiscoveries)} expected false discoveries` : ''}); ${worst}; ${mostHurt}.`
-  );
+  const calls =
+    c.method === 'model-vs-model'
+      ? `the two models differ on ${plural(s.lower + s.higher, 'class')} (${s.lower} lower, ${s.higher} higher; no verdict on the regularizer with one seed)`
+      : `${plural(s.hurt, 'class')} hurt, ${s.helped} helped`;
+  return `Mean accuracy ${percent(s.baselineMeanAccuracy)} → ${percent(s.treatmentMeanAccuracy)}, ${pointsDelta(s.meanDelta.estimate)} ${intervalPoints(s.meanDelta)}; ${calls}; ${worst}; ${mostHurt}.`;
 }
 
-export function methodWords(c: Comparison): string {
-  const k = c.classes.length;
-  const bh = `q-values: Benjamini–Hochberg across the ${k} classes.`;
-  switch (c.method) {
-    case 'paired-t':
-      return `Intervals (95%): paired t on the per-seed differences over the ${c.pairedSeeds.length} seeds both sides share (${c.pairedSeeds.join(', ')}). ${bh}`;
-    case 'welch-t':
-      return `Intervals (95%): Welch's t, seeds not matched (baseline seeds ${c.baseline.seeds.join(', ')}; treatment seeds ${c.treatment.seeds.join(', ')}). ${bh}`;
-    case 'binomial':
-      return (
-        `Intervals (95%): binomial, each test image a Bernoulli trial, pooled over seeds (baseline ${plural(c.baseline.seeds.length, 'seed', 'seeds')}, treatment ${plural(c.treatment.seeds.length, 'seed', 'seeds')}). ` +
-        `With one seed the interval only reflects the test set's size, not seed-to-seed variation: another training run can move a class by more than this. Run two or more seeds per config for that. ${bh}`
-      );
-  }
+/** The delta chart's heading: model vs model names the two models' seeds. */
+export function deltaHeading(c: Comparison): string {
+  if (c.method !== 'model-vs-model') return `Change per class: ${c.treatment.label} − ${c.baseline.label}`;
+  return `Model vs model, per class: ${c.treatment.label} (seed ${c.treatmentSeeds[0]}) − ${c.baseline.label} (seed ${c.baselineSeeds[0]})`;
 }
 
 @customElement('cw-class-views')
@@ -145,14 +134,17 @@ export class ClassViews extends LitElement {
               .filter((g) => g.provisional)
               .map((g) => g.label)
               .join(' and ')}
-            still training. These numbers are from the latest evaluation and change as training goes on.
+            still training. These numbers are from the latest evaluation and change as training goes on${c.evidence === 'counts'
+              ? '; until the runs finish they come from per-class counts only, so the intervals are wider than the final ones'
+              : ''}.
           </div>`
         : nothing}
-      <p class="summary" data-testid="views-summary">${summaryWords(c)}</p>
-      <p class="muted" data-testid="views-method">${methodWords(c)}</p>
+      <p class="summary" data-testid="views-summary">${summaryWords(c)} ${multiplicityWords(a)}</p>
+      <p class="muted" data-testid="views-method">${methodWords(c, a)}</p>
+      <p class="muted" data-testid="views-planning">${planningWords(c)}</p>
       ${this.renderNotComparable(a)}
 
-      <h3 id="delta-heading">Change per class: ${c.treatment.label} − ${c.baseline.label}</h3>
+      <h3 id="delta-heading">${deltaHeading(c)}</h3>
       <cw-delta-chart aria-labelledby="delta-heading" .comparison=${c} .selectedClasses=${this.selectedClasses}></cw-delta-chart>
 
       <h3 id="strength-heading">Accuracy against strength</h3>

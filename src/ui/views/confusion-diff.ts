@@ -12,7 +12,7 @@
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Comparison } from '../../study/analysis';
-import { ChartElement, COLOURS, chartStyles, type Hit } from './chart-element';
+import { ChartElement, COLOURS, chartStyles, type Hit, type KeyTarget } from './chart-element';
 import { textWidth, type Painter } from './painter';
 import { slug } from './delta-chart';
 import { signedPoints } from './text';
@@ -292,10 +292,29 @@ export class ConfusionDiff extends ChartElement {
     }
     p.strokeRect(lx, top, 14, lh, COLOURS.zero, 1);
     const end = (v: number) => (this.normalized ? `${signedPoints(v, 1)} pp` : this.format(v));
-    p.text(`${end(scale)} more`, lx + 18, top + 5, { align: 'left', size: 10 });
-    p.text('0', lx + 18, top + lh / 2, { align: 'left', size: 10 });
-    p.text(`${end(-scale)} fewer`, lx + 18, top + lh - 5, { align: 'left', size: 10 });
+    p.text(`${end(scale)} more`, lx + 18, top + 5, { align: 'left', size: 11 });
+    p.text('0', lx + 18, top + lh / 2, { align: 'left', size: 11 });
+    p.text(`${end(-scale)} fewer`, lx + 18, top + lh - 5, { align: 'left', size: 11 });
     this.geometry = { left, top, side, classes: k, scale, normalized: this.normalized, bins };
+  }
+
+  protected exportTitle(): string {
+    const c = this.comparison;
+    const what = this.normalized ? 'Confusion change, row-normalized' : 'Confusion change (images)';
+    return c ? `${what}: ${c.treatment.label} − ${c.baseline.label}` : what;
+  }
+
+  /** The diagonal, one cell per class. */
+  protected keyTargets(): KeyTarget[] {
+    const g = this.geometry;
+    if (!g) return [];
+    const cell = g.side / g.classes;
+    return Array.from({ length: g.classes }, (_, i) => {
+      const x = g.left + (i + 0.5) * cell;
+      const y = g.top + (i + 0.5) * cell;
+      const hit = this.hit(x, y);
+      return hit ? [{ x, y, hit }] : [];
+    }).flat();
   }
 
   /** The cell under a point: [true, predicted]. */

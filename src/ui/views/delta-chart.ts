@@ -1,7 +1,9 @@
 /**
  * (a) Every class's accuracy change against the baseline, sorted from most
- * hurt to most helped, with its 95% interval; significant drops red, gains
- * blue, the mean change (and its interval) marked. Up to 40 classes each get
+ * hurt to most helped, with its 95% interval; classes the verdicts call hurt
+ * red, helped blue (model vs model: no verdicts, every class grey), the mean
+ * change (and its interval) marked; each row with the planning aid's
+ * smallest detectable drop. Up to 40 classes each get
  * a named row; beyond that the classes become columns, a pixel or so each, so
  * all 1,000 still fit one canvas, and the table below lists the k most hurt or
  * helped, or the classes a search finds (never 1,000 DOM rows).
@@ -9,8 +11,9 @@
 import { css, html, nothing, unsafeCSS } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ClassDelta, Comparison } from '../../study/analysis';
+import { PLANNED_DROP, TARGET_POWER } from '../../study/planning';
 import { percent, pointsDelta } from '../format';
-import { ChartElement, COLOURS, niceTicks, chartStyles, type Hit } from './chart-element';
+import { ChartElement, COLOURS, niceTicks, chartStyles, type Hit, type KeyTarget } from './chart-element';
 import { textWidth, type Painter } from './painter';
 import { intervalPoints, qValue, signedPoints } from './text';
 
@@ -46,7 +49,7 @@ export interface DeltaGeometry {
 }
 
 export function classColour(c: ClassDelta): string {
-  return c.significant === 'hurt' ? COLOURS.hurt : c.significant === 'helped' ? COLOURS.helped : COLOURS.neutral;
+  return c.verdict === 'hurt' ? COLOURS.hurt : c.verdict === 'helped' ? COLOURS.helped : COLOURS.neutral;
 }
 
 const finite = (v: number, fallback: number) => (Number.isFinite(v) ? v : fallback);
@@ -84,6 +87,13 @@ export class DeltaChart extends ChartElement {
       }
       input[type='search'] {
         min-width: 12rem;
+      }
+      .sub {
+        font-size: 0.85em;
+      }
+      .plan-seeds {
+        color: var(--cw-muted, #5b6578);
+        font-size: 0.85em;
       }
     `,
   ];
@@ -192,7 +202,7 @@ export class DeltaChart extends ChartElement {
         p.line(x(finite(d.delta.low, d.delta.estimate)), cy, x(finite(d.delta.high, d.delta.estimate)), cy, colour, 1.5);
         for (const end of [d.delta.low, d.delta.high]) if (Number.isFinite(end)) p.line(x(end), cy - 4, x(end), cy + 4, colour, 1.5);
         p.circle(est, cy, 4.5, colour);
-        p.text(pointsDelta(d.delta.estimate), width - 6, cy, { align: 'right', size: 11, fill: d.significant ? colour : COLOURS.muted, weight: d.significant ? 'bold' : 'normal' });
+        p.text(pointsDelta(d.delta.estimate), width - 6, cy, { align: 'right', size: 11, fill: d.verdict ? colour : COLOURS.muted, weight: d.verdict ? 'bold' : 'normal' });
         marks.push({ classIndex: k, x: est, y: cy, colour });
       });
       p.line(x(0), plot.top - 4, x(0), plot.bottom, COLOURS.zero, 1);
@@ -253,6 +263,23 @@ export class DeltaChart extends ChartElement {
     this.geometry = { orientation: 'columns', width, height, plot, order, marks, mean: y(meanValue.estimate), zero: y(0), band: colW };
   }
 
+  protected exportTitle(): string {
+    const c = this.comparison;
+    return c ? `Accuracy change per class: ${c.treatment.label} − ${c.baseline.label}` : 'Accuracy change per class';
+  }
+
+  /** Every class's mark, most hurt first, as drawn. */
+  protected keyTargets(): KeyTarget[] {
+    const g = this.geometry;
+    if (!g) return [];
+    const marks = new Map(g.marks.map((m) => [m.classIndex, m]));
+    return g.order.flatMap((k) => {
+      const m = marks.get(k);
+      const hit = m && this.hit(m.x, m.y);
+      return m && hit ? [{ x: m.x, y: m.y, hit }] : [];
+    });
+  }
+
   /** The class under a point, from the last draw's geometry. */
   classAt(x: number, y: number): number | null {
     const g = this.geometry;
@@ -275,7 +302,8 @@ export class DeltaChart extends ChartElement {
         d.className,
         `${percent(d.baseline.estimate)} → ${percent(d.treatment.estimate)}`,
         `Δ ${pointsDelta(d.delta.estimate)} ${intervalPoints(d.delta)} (95%)`,
-        `q = ${qValue(d.q)}${d.significant ? ` · significantly ${d.significant}` : ' · not significant'}`,
+        `q = ${qValue(d.q)}${d.verdict ? ` · ${d.verdict}` : d.modelDifference ? ` · these two models differ (${d.modelDifference})` : ' · no verdict'}`,
+        ...planLines(d),
         `rank ${rank} of ${this.order().length}`,
       ],
       classes: [k],
@@ -290,9 +318,11 @@ export class DeltaChart extends ChartElement {
     const searching = this.query.trim() !== '';
     const matchCount = searching ? this.searchMatches().length : 0;
     const s = c.summary;
-    const label =
-      `Accuracy change per class for ${n} classes, sorted from most hurt to most helped: ${s.hurt} significantly hurt (red), ` +
-      `${s.helped} significantly helped (blue), mean ${pointsDelta(s.meanDelta.estimate)}. The table below lists them.`;
+    const calls =
+      c.method === 'model-vs-model'
+        ? `model vs model with one seed a side, no verdicts (${s.lower + s.higher} classes where the two models differ)`
+        : `${s.hurt} hurt (red), ${s.helped} helped (blue)`;
+    const label = `Accuracy change per class for ${n} classes, sorted from most hurt to most helped: ${calls}, mean ${pointsDelta(s.meanDelta.estimate)}. The table below lists them.`;
     return html`
       <div class="toolbar">
         <label>Find a class <input type="search" data-testid="class-search" placeholder="class name" .value=${this.query} @input=${(e: Event) => (this.query = (e.target as HTMLInputElement).value)} /></label>
@@ -320,6 +350,7 @@ export class DeltaChart extends ChartElement {
               <th scope="col">Treatment</th>
               <th scope="col">Δ (95% interval, pp)</th>
               <th scope="col">q</th>
+              <th scope="col" title="The smallest drop these seeds detect on this class with ${TARGET_POWER * 100}% power, and the seeds a side a ${PLANNED_DROP * 100}-point drop needs">Detectable</th>
             </tr>
           </thead>
           <tbody>
@@ -332,14 +363,19 @@ export class DeltaChart extends ChartElement {
 
   private renderRow(k: number) {
     const d = this.comparison!.classes[k]!;
-    const tone = d.significant ?? '';
+    const tone = d.verdict ?? '';
     return html`<tr data-testid="delta-row" data-class=${k} class=${this.selectedClasses.includes(k) ? 'selected' : ''} @click=${(e: MouseEvent) => this.pick([k], e.shiftKey || e.ctrlKey || e.metaKey)}>
       <td>${this.order().indexOf(k) + 1}</td>
       <td class="name"><button class="link" data-testid="delta-row-name">${d.className}</button></td>
       <td>${percent(d.baseline.estimate)}</td>
       <td>${percent(d.treatment.estimate)}</td>
-      <td class=${tone}>${pointsDelta(d.delta.estimate)} ${intervalPoints(d.delta)}</td>
-      <td class=${tone}>${qValue(d.q)}${d.significant ? ` (${d.significant})` : nothing}</td>
+      <td class=${tone}>${pointsDelta(d.delta.estimate)}<br /><span class="sub">${intervalPoints(d.delta)}</span></td>
+      <td class=${tone}>${qValue(d.q)}${d.verdict
+          ? html`<br /><span class="sub">${d.verdict}</span>`
+          : d.modelDifference
+            ? html`<br /><span class="sub" title="these two trained models differ on this class; no verdict on the regularizer with one seed">models differ</span>`
+            : nothing}</td>
+      <td data-testid="delta-row-plan">${planCell(d)}</td>
     </tr>`;
   }
 
@@ -352,6 +388,24 @@ export class DeltaChart extends ChartElement {
     const value = Number((e.target as HTMLInputElement).value);
     if (Number.isInteger(value) && value >= 1) this.k = Math.min(value, 200);
   };
+}
+
+const points = (v: number) => `${(v * 100).toFixed(1)} pp`;
+const seedsFor = (d: ClassDelta) => (d.plan?.seedsForPlannedDrop == null ? 'over 50 seeds' : `${d.plan.seedsForPlannedDrop} seeds`);
+
+/** The table's planning cell: "4.2 pp" over "10 pp: 5 seeds" (model vs model: "—" over "10 pp: ≥ 5 seeds", a lower bound). */
+function planCell(d: ClassDelta) {
+  if (!d.plan) return '—';
+  const detectable = d.plan.detectable === null ? (d.plan.measured ? 'none ≤ 100 pp' : '—') : points(d.plan.detectable);
+  return html`${detectable}<br /><span class="plan-seeds">${PLANNED_DROP * 100} pp: ${d.plan.measured ? '' : '≥ '}${seedsFor(d)}</span>`;
+}
+
+/** The tooltip's planning lines. */
+function planLines(d: ClassDelta): string[] {
+  if (!d.plan) return [];
+  if (!d.plan.measured) return [`one seed a side: a ${PLANNED_DROP * 100} pp drop needs at least ${seedsFor(d)} a side`];
+  const detectable = d.plan.detectable === null ? 'no drop up to 100 pp' : `drops of ${points(d.plan.detectable)}`;
+  return [`these seeds detect ${detectable} (${TARGET_POWER * 100}% power)`, `a ${PLANNED_DROP * 100} pp drop needs ${seedsFor(d)} a side`];
 }
 
 export function slug(s: string): string {

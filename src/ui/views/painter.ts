@@ -176,6 +176,43 @@ export class SvgPainter implements Painter {
   }
 }
 
+/** Another painter, everything moved by (dx, dy): a chart drawn below its exported title. */
+export class OffsetPainter implements Painter {
+  constructor(
+    private readonly inner: Painter,
+    private readonly dx: number,
+    private readonly dy: number,
+  ) {}
+
+  rect(x: number, y: number, w: number, h: number, fill: string, alpha?: number): void {
+    this.inner.rect(x + this.dx, y + this.dy, w, h, fill, alpha);
+  }
+
+  strokeRect(x: number, y: number, w: number, h: number, stroke: string, width?: number): void {
+    this.inner.strokeRect(x + this.dx, y + this.dy, w, h, stroke, width);
+  }
+
+  line(x1: number, y1: number, x2: number, y2: number, stroke: string, width?: number, dash?: number[]): void {
+    this.inner.line(x1 + this.dx, y1 + this.dy, x2 + this.dx, y2 + this.dy, stroke, width, dash);
+  }
+
+  polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, stroke: string, width?: number, alpha?: number): void {
+    this.inner.polyline(Array.from(xs, (x) => x + this.dx), Array.from(ys, (y) => y + this.dy), stroke, width, alpha);
+  }
+
+  circle(cx: number, cy: number, r: number, fill: string, stroke?: string): void {
+    this.inner.circle(cx + this.dx, cy + this.dy, r, fill, stroke);
+  }
+
+  text(s: string, x: number, y: number, style?: TextStyle): void {
+    this.inner.text(s, x + this.dx, y + this.dy, style);
+  }
+
+  image(source: HTMLCanvasElement, x: number, y: number, w: number, h: number): void {
+    this.inner.image(source, x + this.dx, y + this.dy, w, h);
+  }
+}
+
 /** Draws `paint` at `width`×`height` CSS pixels into a Blob: PNG at `scale` device pixels per CSS pixel, or SVG. */
 export async function paintToBlob(
   paint: (p: Painter) => void,

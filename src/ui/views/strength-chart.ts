@@ -10,7 +10,7 @@ import { css, html, nothing, unsafeCSS } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StrengthAxis } from '../../study/analysis';
 import { percent } from '../format';
-import { ChartElement, COLOURS, SELECTION_COLOURS, chartStyles, niceTicks, type Hit } from './chart-element';
+import { ChartElement, COLOURS, SELECTION_COLOURS, chartStyles, niceTicks, type Hit, type KeyTarget } from './chart-element';
 import { textWidth, type Painter } from './painter';
 import { slug } from './delta-chart';
 
@@ -130,7 +130,7 @@ export class StrengthChart extends ChartElement {
     const current = a.points.findIndex((pt) => pt.configHash === this.currentHash);
     if (current >= 0) {
       p.line(xs[current]!, plot.top, xs[current]!, plot.bottom, COLOURS.muted, 1, [3, 3]);
-      p.text('compared', xs[current]!, plot.top - 9, { align: 'center', fill: COLOURS.muted, size: 10 });
+      p.text('compared', xs[current]!, plot.top - 9, { align: 'center', fill: COLOURS.muted, size: 11 });
     }
     // Labels under the points, slanted when they would collide.
     const spacing = xs.length > 1 ? (plot.right - plot.left) / (xs.length - 1) : Infinity;
@@ -142,7 +142,7 @@ export class StrengthChart extends ChartElement {
     p.line(plot.left, plot.bottom, plot.right, plot.bottom, COLOURS.zero);
     const measure = a.cropKind ? ` = ${CROP_STRENGTH[a.cropKind]}` : '';
     p.text(`strength: ${axisName(a)}${measure}`, (plot.left + plot.right) / 2, HEIGHT - 8, { align: 'center', baseline: 'bottom', fill: COLOURS.muted });
-    p.text('accuracy', 6, 8, { align: 'left', fill: COLOURS.muted, size: 10 });
+    p.text('accuracy', 6, 8, { align: 'left', fill: COLOURS.muted, size: 11 });
 
     // Every class, faint: lighter the more there are, so that overlaps read as density.
     const k = a.perClass.length;
@@ -176,6 +176,27 @@ export class StrengthChart extends ChartElement {
     }
   }
 
+  protected exportTitle(): string {
+    const a = this.axis();
+    return a ? `Accuracy against strength: ${axisName(a)}` : 'Accuracy against strength';
+  }
+
+  /** The mean, then each class, at the compared point (the strongest when none is compared). */
+  protected keyTargets(): KeyTarget[] {
+    const a = this.axis();
+    const g = this.geometry;
+    if (!a || !g) return [];
+    const { plot, xs, range } = g;
+    const at = Math.max(0, a.points.findIndex((pt) => pt.configHash === this.currentHash)) || xs.length - 1;
+    const y = (v: number) => plot.bottom - ((v - range[0]) / (range[1] - range[0])) * (plot.bottom - plot.top);
+    const target = (title: string, row: number[], classes: number[]): KeyTarget => ({ x: xs[at]!, y: y(row[at] ?? range[0]), hit: { lines: this.describe(title, row), classes } });
+    return [target('mean over classes', a.mean, []), ...a.perClass.map((row, k) => target(this.name(k), row, [k]))];
+  }
+
+  private describe(title: string, row: number[]): string[] {
+    return [title, ...this.axis()!.points.map((pt, i) => `${pt.label}: ${percent(row[i] ?? NaN)}`)];
+  }
+
   protected hit(mx: number, my: number): Hit | null {
     const a = this.axis();
     const g = this.geometry;
@@ -189,7 +210,7 @@ export class StrengthChart extends ChartElement {
     const x1 = xs[seg + 1] ?? x0;
     const f = x1 > x0 ? Math.min(1, Math.max(0, (mx - x0) / (x1 - x0))) : 0;
     const at = (row: number[]) => y((row[seg] ?? NaN) * (1 - f) + (row[seg + 1] ?? row[seg] ?? NaN) * f);
-    const describe = (title: string, row: number[]) => [title, ...a.points.map((pt, i) => `${pt.label}: ${percent(row[i] ?? NaN)}`)];
+    const describe = (title: string, row: number[]) => this.describe(title, row);
     // The selected classes and the mean win over the faint crowd within a few pixels.
     for (const k of this.selected()) if (Math.abs(at(a.perClass[k]!) - my) < 6) return { lines: describe(this.name(k), a.perClass[k]!), classes: [k] };
     if (Math.abs(at(a.mean) - my) < 5) return { lines: describe('mean over classes', a.mean), classes: [] };

@@ -1,0 +1,30 @@
+/**
+ * One Dawn backend's share of `npm run bench` (src/bench/dawn.ts), in a
+ * process of its own: each Dawn backend gets a fresh process and tfjs, and
+ * one that crashes or hangs costs only its own figures. Reads its plan as
+ * JSON from argv, logs to stderr, and prints its result as the last line of
+ * stdout.
+ */
+import { benchDawn } from '../bench/dawn';
+import type { ModelCase } from '../bench/training';
+import type { DawnBackend } from '../runtime/options';
+
+export interface DawnPlan {
+  backend: DawnBackend;
+  models: ModelCase[];
+  steps: number;
+  budgetSec: number;
+  /** The custom arm's kernels: all custom (default) or the autotuner's choice. */
+  policy?: 'custom' | 'auto';
+}
+
+const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
+benchDawn(plan.backend, plan.models, plan.steps, plan.budgetSec, (line) => console.error(`[bench] ${line}`), plan.policy)
+  .then((result) => {
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  })
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
