@@ -342,7 +342,7 @@ export function syntheticClassName(k: number): string {
   return `pattern-${k}`;
 }
 
-function datasetLabel(dataset: DatasetConfig): string {
+export function datasetLabel(dataset: DatasetConfig): string {
   switch (dataset.kind) {
     case 'builtin':
       return dataset.classes ? `the chosen classes of ${dataset.name}` : dataset.name;
