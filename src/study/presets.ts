@@ -53,6 +53,32 @@ export const PRESETS = {
     seeds: [0, 1, 2],
   },
   /**
+   * Real data in minutes on a GPU: a seeded, stratified slice of
+   * Fashion-MNIST (1,000 training and 300 test images a class, all ten
+   * classes, 28 px), ResNet-8 at width ½, no crop against random-resized crop
+   * s = 0.25, 3 seeds. README: what it measured, and its time on SwiftShader.
+   */
+  'fashion-quick': {
+    schema: STUDY_SCHEMA,
+    name: 'fashion-quick',
+    description: 'Fashion-MNIST slice (1,000 train, 300 test images a class), ResNet-8 (width 1/2): no crop vs random-resized crop s = 0.25, 3 seeds.',
+    baseline: {
+      model: { arch: 'resnet8', width: 0.5 },
+      dataset: { kind: 'builtin', name: 'fashion-mnist', trainPerClass: 1000, testPerClass: 300 },
+      augmentation: { crop: { kind: 'none' }, flip: false },
+      training: {
+        epochs: 8,
+        batchSize: 128,
+        optimizer: { lr: 0.1, momentum: 0.9 },
+        schedule: { kind: 'cosine', warmupEpochs: 1 },
+        evalEvery: 8,
+        lossReadEvery: 20,
+      },
+    },
+    sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
+    seeds: [0, 1, 2],
+  },
+  /**
    * The generated teaching set (src/data/teaching.ts: edge marks and disc
    * sizes, whose cue a crop cuts away or rescales; stripes and tints, whose cue
    * survives it), no crop against random-resized crop s = 0.15, 5 seeds.
