@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12, item 5: ResNet-50 at 224 px on a real GPU, Node + Dawn on its Vulkan driver, with the autotuner's kernels
-# and with stock tfjs, next to PyTorch eager on the same GPU. Two halves:
+# and with stock tfjs, next to PyTorch eager on the same GPU. The autotuner times, on every convolution shape of the
+# step, tfjs's stock kernel, the register-tiled custom kernel and the workgroup-memory tiled variant, keeps the fastest
+# per kernel and logs each kernel's choice with the three summed times (the "auto:" line). Two halves:
 #   bash scripts/gpu-check.sh bundle   # here: one JS file of the Dawn bench and Dawn's own binary, in .gpu-bundle/ (27 MB)
 #   bash scripts/gpu-check.sh run      # on the GPU machine (no network, no node_modules): prints JSON lines and a summary
 # Carry .gpu-bundle to the GPU machine (the device tool's carry), then run the second half there with a time limit

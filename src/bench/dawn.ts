@@ -42,7 +42,7 @@ export interface DawnBench {
 }
 
 /** One step of the engine under tf.profile: the kernels' summed GPU time. */
-async function kernelMs(c: ModelCase, mode: KernelMode): Promise<number> {
+async function kernelMs(c: ModelCase, kernels: KernelMode | KernelChoice): Promise<number> {
   const config = runConfig({ ...c, steps: 1 });
   const dataset = synthetic(config);
   const net = createResNet(buildArchitecture(config.model, dataset.shape, dataset.classNames.length), Rng.fromSeed(0, 'init'));
@@ -51,7 +51,7 @@ async function kernelMs(c: ModelCase, mode: KernelMode): Promise<number> {
   const rng = Rng.fromSeed(0, 'augment');
   const indices = Array.from({ length: c.batch }, (_, k) => k);
   const step = () => stepOnBatch(net, sgd, loader, dataset.train, indices, cropResampling(rng, config.augmentation, c.batch, c.size, c.size), 0.05, 0.1);
-  useKernels(mode);
+  useKernels(kernels);
   try {
     const warm = step();
     await warm.data();
@@ -76,7 +76,15 @@ const failed = (error: unknown): { status: 'failed'; reason: string } => ({ stat
  * budget skips its stock step (about 3× slower on CPU adapters) and every
  * larger model.
  */
-export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps: number, budgetSec: number, log: (line: string) => void, policy: 'custom' | 'auto' = 'custom'): Promise<DawnBench> {
+/** The autotuner's choice in a log line: per kernel the variant kept and the summed times of all three. */
+export function describeChoice(choice: KernelChoice | undefined): string {
+  if (!choice) return 'no choice (not on WebGPU)';
+  const variant = (k: KernelChoice['custom'][number]) => (!choice.custom.includes(k) ? 'stock' : (choice.tiled as string[]).includes(k) ? 'tiled' : 'register');
+  const ms = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+  return choice.timings.map((t) => `${t.kernel} ${variant(t.kernel)} (stock ${ms(t.stockMs)}, register ${ms(t.customMs)}, tiled ${ms(t.tiledMs)} ms over ${t.cases})`).join('; ');
+}
+
+export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps: number, budgetSec: number, log: (line: string) => void, policy: 'custom' | 'tiled' | 'auto' = 'custom'): Promise<DawnBench> {
   const runtime = await startDawn(backend);
   try {
     const report = await selectBackend('webgpu', 'custom');
@@ -96,9 +104,10 @@ export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps
         setKernelPolicy('auto');
         const spec = buildArchitecture({ arch: model.arch, width: model.width ?? 1, stem: 'auto' }, [model.size, model.size, 3], classesFor(model));
         row.choice = (await prepareKernels(spec, [model.size, model.size, 3], model.batch)) ?? undefined;
-        log(`${backend} ${name} auto: custom ${row.choice?.custom.join(', ') || 'none'}`);
+        log(`${backend} ${name} auto: ${describeChoice(row.choice)}`);
       }
-      row.custom = await hostStep(model, 'custom', steps, row.choice?.custom).then((h) => ({ status: 'ok' as const, ...h }), failed);
+      const kernels = row.choice ?? (policy === 'auto' ? 'custom' : policy);
+      row.custom = await hostStep(model, kernels, steps).then((h) => ({ status: 'ok' as const, ...h }), failed);
       log(`${backend} ${name} custom: ${row.custom.status === 'ok' ? `${row.custom.dispatchesPerStep} dispatches, ${row.custom.msPerStep.toFixed(1)} ms/step, ${row.custom.cpuMsPerStep?.toFixed(1)} CPU ms/step` : row.custom.reason}`);
       if (row.custom.status === 'ok' && row.custom.msPerStep * steps > budgetSec * 1000) {
         over = name;
@@ -107,7 +116,7 @@ export async function benchDawn(backend: DawnBackend, models: ModelCase[], steps
         row.stock = await hostStep(model, 'stock', steps).then((h) => ({ status: 'ok' as const, ...h }), failed);
         log(`${backend} ${name} stock: ${row.stock.status === 'ok' ? `${row.stock.dispatchesPerStep} dispatches, ${row.stock.msPerStep.toFixed(1)} ms/step, ${row.stock.cpuMsPerStep?.toFixed(1)} CPU ms/step` : row.stock.reason}`);
         if (timestamps && row.stock.status === 'ok') {
-          row.customKernelMs = await kernelMs(model, 'custom');
+          row.customKernelMs = await kernelMs(model, kernels);
           row.stockKernelMs = await kernelMs(model, 'stock');
         }
       }

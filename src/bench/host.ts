@@ -9,7 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { cropResampling } from '../augment/crop';
 import { BatchLoader } from '../engine/batches';
-import { DEFAULT_KERNELS, installKernels, setFusions, type CustomKernelName } from '../engine/kernels';
+import { installKernels, setFusions } from '../engine/kernels';
+import { fixedChoice, type KernelChoice } from '../engine/kernels/autotune';
+import type { KernelPolicy } from '../engine/kernels/names';
 import { Sgd } from '../engine/optimizer';
 import { createResNet } from '../engine/resnet';
 import { stepOnBatch } from '../engine/train';
@@ -18,10 +20,10 @@ import { Rng } from '../util/rng';
 import { countDispatches, type DispatchCount } from './dispatches';
 import { runConfig, synthetic, type ModelCase } from './training';
 
-export type KernelMode = 'custom' | 'stock';
+export type KernelMode = 'custom' | 'tiled' | 'stock';
 
 export interface HostStep {
-  kernels: KernelMode;
+  kernels: KernelPolicy;
   /** Counted over one step after the warm-up. */
   dispatchesPerStep: number;
   writesPerStep: number;
@@ -37,13 +39,14 @@ export interface HostStep {
   steps: number;
 }
 
-/** Custom kernels and fusions on (`custom`) or stock tfjs (`stock`). */
-export function useKernels(mode: KernelMode, custom: readonly CustomKernelName[] = DEFAULT_KERNELS): void {
-  installKernels(mode === 'custom' ? custom : []);
-  setFusions(mode === 'custom');
+/** Custom kernels and fusions on (`custom`, `tiled`: src/engine/kernels/names.ts), stock tfjs (`stock`), or the autotuner's choice. */
+export function useKernels(kernels: KernelMode | KernelChoice): void {
+  const choice = typeof kernels === 'string' ? fixedChoice(kernels) : kernels;
+  installKernels(choice.custom, choice.tiled);
+  setFusions(choice.fusions);
 }
 
-export async function hostStep(c: ModelCase, mode: KernelMode, steps: number, custom?: readonly CustomKernelName[]): Promise<HostStep> {
+export async function hostStep(c: ModelCase, kernels: KernelMode | KernelChoice, steps: number): Promise<HostStep> {
   const config = runConfig({ ...c, steps: Math.max(c.steps, 1) });
   const dataset = synthetic(config);
   const { training, augmentation } = config;
@@ -58,7 +61,7 @@ export async function hostStep(c: ModelCase, mode: KernelMode, steps: number, cu
     const boxes = cropResampling(rng, augmentation, c.batch, c.size, c.size);
     return stepOnBatch(net, sgd, loader, dataset.train, Array.from({ length: c.batch }, (_, k) => b * c.batch + k), boxes, training.optimizer.lr, training.bnMomentum);
   };
-  useKernels(mode, custom);
+  useKernels(kernels);
   try {
     // The first step compiles every pipeline.
     const warm = step();
@@ -76,7 +79,7 @@ export async function hostStep(c: ModelCase, mode: KernelMode, steps: number, cu
     const used = cpu && process.cpuUsage(cpu);
     tf.dispose(losses);
     const cpuMsPerStep = used ? (used.user + used.system) / 1000 / steps : null;
-    return { kernels: mode, dispatchesPerStep: count.dispatches, writesPerStep: count.writes, submitsPerStep: count.submits, byKernel: count.byKernel, msPerStep, cpuMsPerStep, steps };
+    return { kernels: typeof kernels === 'string' ? kernels : kernels.policy, dispatchesPerStep: count.dispatches, writesPerStep: count.writes, submitsPerStep: count.submits, byKernel: count.byKernel, msPerStep, cpuMsPerStep, steps };
   } finally {
     loader.dispose();
     sgd.dispose();

@@ -14,7 +14,11 @@ export function isFallback(c: KernelCase): boolean {
 /**
  * Small shapes for the tests: stride 1 and 2; same, valid and explicit
  * padding; 1×1, 3×3 and 7×7 filters; batch above 1; channel counts that are
- * and are not multiples of 4 (including 3, an RGB stem).
+ * and are not multiples of 4 (including 3, an RGB stem). The last two span
+ * several of the tiled variants' 32 × 32 output tiles with partial ones at
+ * the edges (37 and 40 channels), a depth that is no multiple of its step of
+ * 16, and depths long enough that every tiled kernel splits them (split-K),
+ * with partial sums of 1 and of 4 channels.
  */
 export const TEST_CASES: KernelCase[] = [];
 const convs: { x: number[]; filter: number[]; stride: number; pad: Pad }[] = [
@@ -25,10 +29,15 @@ const convs: { x: number[]; filter: number[]; stride: number; pad: Pad }[] = [
   { x: [2, 6, 6, 4], filter: [1, 1, 4, 7], stride: 1, pad: 'same' },
   { x: [2, 11, 10, 3], filter: [7, 7, 3, 4], stride: 2, pad: 3 },
   { x: [2, 9, 9, 6], filter: [3, 2, 6, 4], stride: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  { x: [4, 12, 12, 5], filter: [3, 3, 5, 37], stride: 1, pad: 'same' },
+  { x: [4, 12, 12, 36], filter: [3, 3, 36, 40], stride: 1, pad: 1 },
 ];
+
 for (const kernel of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const) {
   for (const c of convs) TEST_CASES.push({ kernel, ...c });
 }
+/** The convolution cases, which the tiled variants run too. */
+export const CONV_TEST_CASES: KernelCase[] = [...TEST_CASES];
 for (const kernel of ['Multiply', 'Sub', 'Add', 'RealDiv'] as const) {
   TEST_CASES.push({ kernel, a: [2, 5, 5, 8], b: [8] });
   TEST_CASES.push({ kernel, a: [3], b: [2, 4, 3, 3] });

@@ -1,20 +1,26 @@
 /**
- * Custom kernels against the stock ones on the same inputs in one page:
- * agreement (for the tests) and time (for the bench). Runs on the page's own
- * WebGPU device.
+ * Custom kernels (either variant) against the stock ones on the same inputs
+ * in one page: agreement (for the tests) and time (for the bench). Runs on
+ * the page's own WebGPU device.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
-import { installedKernels, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
+import { installedKernels, installedTiled, installKernels, kernelCalls, type CustomKernelName } from '../engine/kernels';
+import { hasTiledVariant } from '../engine/kernels/names';
 import { caseName, type KernelCase } from './kernel-cases';
 import { compareFusions, type FusionAgreement } from './fusions';
 import { inputsOf, runCase, timeKernel, type KernelTiming } from '../engine/kernels/timing';
 
 export type { KernelTiming };
 
+/** Which custom variant a comparison runs: the register-tiled kernels, or the convolutions' workgroup-memory tiled ones. */
+export type Variant = 'register' | 'tiled';
+
 export interface Agreement {
   name: string;
   kernel: CustomKernelName;
+  /** The variant that ran: `tiled` only for a kernel that has one. */
+  variant: Variant;
   shape: number[];
   /** max |custom − stock| / max |stock|: the error relative to the output's scale. */
   relativeError: number;
@@ -28,14 +34,15 @@ export interface Agreement {
   leaked: number;
 }
 
-async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
+async function compare(c: KernelCase, variant: Variant, seed = 0): Promise<Agreement> {
   await selectBackend('webgpu');
-  const previous = installedKernels();
+  const previous = { custom: installedKernels(), tiled: installedTiled() };
   const { inputs, attrs } = inputsOf(c, seed);
+  const ran: Variant = variant === 'tiled' && hasTiledVariant(c.kernel) ? 'tiled' : 'register';
   try {
     installKernels([]);
     const stock = runCase(c, inputs, attrs);
-    installKernels([c.kernel]);
+    installKernels([c.kernel], ran === 'tiled' ? [c.kernel] : []);
     kernelCalls(true);
     // A shader that fails to compile leaves its output buffer as it was, which
     // can hold anything, so validation errors are caught, not just values.
@@ -44,7 +51,7 @@ async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
     const custom = runCase(c, inputs, attrs);
     const [s, k] = await Promise.all([stock.data(), custom.data()]);
     const gpuError = await device.popErrorScope();
-    const ran = kernelCalls(true)[c.kernel]?.custom ?? 0;
+    const calls = kernelCalls(true)[c.kernel]?.custom ?? 0;
     let maxAbs = 0;
     let maxDiff = 0;
     for (let i = 0; i < s.length; i++) {
@@ -54,11 +61,12 @@ async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
     const result = {
       name: caseName(c),
       kernel: c.kernel,
+      variant: ran,
       shape: stock.shape,
       relativeError: s.length === k.length ? maxDiff / Math.max(maxAbs, 1e-30) : Infinity,
       maxAbsStock: maxAbs,
       sameShape: stock.shape.join() === custom.shape.join(),
-      customRan: ran > 0,
+      customRan: calls > 0,
       gpuError: gpuError ? gpuError.message : null,
       leaked: 0,
     };
@@ -66,17 +74,17 @@ async function compare(c: KernelCase, seed = 0): Promise<Agreement> {
     return result;
   } finally {
     tf.dispose(Object.values(inputs));
-    installKernels(previous);
+    installKernels(previous.custom, previous.tiled);
   }
 }
 
 /** Leak check: a comparison must leave the live tensor count where it was. */
-async function compareAll(cases: KernelCase[]): Promise<Agreement[]> {
+async function compareAll(cases: KernelCase[], variant: Variant = 'register'): Promise<Agreement[]> {
   await selectBackend('webgpu');
   const results: Agreement[] = [];
   for (const c of cases) {
     const before = tf.memory().numTensors;
-    const r = await compare(c);
+    const r = await compare(c, variant);
     results.push({ ...r, leaked: tf.memory().numTensors - before });
   }
   return results;

@@ -153,9 +153,12 @@ export function renderMarkdown(report: BenchReport): string {
     out.push(...breakdownTable(b.stock, b.custom));
   }
   if (report.kernels.length) {
-    out.push('', '## Custom kernels against stock, same inputs, alternating (median of 3)', '');
-    out.push('| kernel | shapes | stock ms | custom ms | ×faster |', '| --- | --- | --- | --- | --- |');
-    for (const k of report.kernels) out.push(`| ${k.kernel} | ${k.name.slice(k.kernel.length + 1)} | ${n1(k.stockMs)} | ${n1(k.customMs)} | ${n2(k.speedup)} |`);
+    out.push('', '## Custom kernels (register-tiled, and the convolutions\' workgroup-memory tiled variant) against stock, same inputs, alternating (median of 3)', '');
+    out.push('| kernel | shapes | stock ms | custom ms | ×faster | tiled ms | ×faster |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const k of report.kernels) {
+      const tiled = k.tiledMs === null ? '| – | – |' : `| ${n1(k.tiledMs)} | ${n2(k.stockMs / k.tiledMs)} |`;
+      out.push(`| ${k.kernel} | ${k.name.slice(k.kernel.length + 1)} | ${n1(k.stockMs)} | ${n1(k.customMs)} | ${n2(k.speedup)} ${tiled}`);
+    }
   }
   return out.join('\n') + '\n';
 }

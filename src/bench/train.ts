@@ -101,7 +101,7 @@ async function run(plan: BenchPlan, kernelCases: string[] | 'all' | 'none' = 'al
   const backend = await selectBackend('webgpu');
   const cases = kernelCases === 'all' ? BENCH_CASES : kernelCases === 'none' ? [] : BENCH_CASES.filter((c) => kernelCases.includes(c.kernel));
   const kernels = backend.backend === 'webgpu' ? await kernelBench.timeAll(cases, 3) : [];
-  for (const k of kernels) log(`kernel ${k.name}: stock ${k.stockMs.toFixed(1)} ms, custom ${k.customMs.toFixed(1)} ms, ×${k.speedup.toFixed(2)}`);
+  for (const k of kernels) log(`kernel ${k.name}: stock ${k.stockMs.toFixed(1)} ms, custom ${k.customMs.toFixed(1)} ms, ×${k.speedup.toFixed(2)}${k.tiledMs === null ? '' : `, tiled ${k.tiledMs.toFixed(1)} ms`}`);
   const adapter = backend.adapter;
   return {
     schema: 'classwise.bench/2',

@@ -15,7 +15,7 @@ export interface DawnPlan {
   steps: number;
   budgetSec: number;
   /** The custom arm's kernels: all custom (default) or the autotuner's choice. */
-  policy?: 'custom' | 'auto';
+  policy?: 'custom' | 'tiled' | 'auto';
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const dawn: DawnFigures[] = [];
   if (runtime === 'node') {
     const chosen: DawnBackend[] = dawnBackend === 'auto' ? [...DAWN_AUTO] : [dawnBackend];
-    for (const backend of chosen) dawn.push(await dawnFigures({ backend, models, steps: Math.max(1, Math.min(hostSteps, 2)), budgetSec, policy: policy === 'auto' ? 'auto' : 'custom' }, childLimitSec));
+    for (const backend of chosen) dawn.push(await dawnFigures({ backend, models, steps: Math.max(1, Math.min(hostSteps, 2)), budgetSec, policy: policy === 'stock' ? 'custom' : policy }, childLimitSec));
   } else {
     browser = await browserSuite(plan, kernelCases, values['hardware-gpu']);
   }

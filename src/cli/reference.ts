@@ -20,7 +20,7 @@ import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type Da
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
 import { UsageError, usage } from './usage';
 
-const KERNEL_SETS: readonly KernelSet[] = ['custom', 'stock'];
+const KERNEL_SETS: readonly KernelSet[] = ['custom', 'tiled', 'stock'];
 const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [--backend ${BACKENDS.join('|')}] [--dawn-backend auto|${DAWN_BACKENDS.join('|')}]
        [--kernels ${KERNEL_SETS.join('|')}] [--out REPORT.json] [--hardware-gpu]
   FILE.json      a reference file: ../shared/fixtures/torch-resnet-reference.json, torch-sgd-reference.json,
@@ -28,7 +28,8 @@ const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [-
   --backend      the backend to ask for first (default webgpu; falls back to webgl, then cpu)
   --runtime      browser (default: headless Chromium) or node (Dawn for Node's WebGPU, no browser)
   --dawn-backend node runtime: Dawn's backend (default auto: vulkan, then opengles)
-  --kernels      on WebGPU: the engine's custom kernels and fusions (default) or tfjs's stock ones
+  --kernels      on WebGPU: the engine's custom kernels and fusions (default), the same with the tiled
+                 convolutions, or tfjs's stock ones
   --out          also write every case's report, each quantity with its errors, as JSON
   --hardware-gpu use the machine's GPU instead of SwiftShader`;
 
@@ -144,7 +145,8 @@ async function inNode(path: string, raw: unknown[], dawnBackend: DawnBackend | '
 }
 
 function describeEnvironment(e: ReferenceEnvironment): string {
-  const kernels = e.backend === 'webgpu' ? (e.kernels.length ? `, custom kernels${e.fusions ? ' and fusions' : ''}` : ', stock kernels') : '';
+  const tiled = e.tiled.length ? ` (${e.tiled.join(', ')} tiled)` : '';
+  const kernels = e.backend === 'webgpu' ? (e.kernels.length ? `, custom kernels${tiled}${e.fusions ? ' and fusions' : ''}` : ', stock kernels') : '';
   return `${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${kernels}`;
 }
 

@@ -43,8 +43,9 @@ export async function selectBackend(requested: BackendName = 'webgpu', policy?: 
       const adapter = backend === 'webgpu' ? await adapterInfo() : null;
       if (backend === 'webgpu') {
         // Until a run tunes (auto), the custom kernels: measured faster on every adapter tried so far.
-        const choice = fixedChoice(kernelPolicy() === 'stock' ? 'stock' : 'custom');
-        installKernels(choice.custom);
+        const policy = kernelPolicy();
+        const choice = fixedChoice(policy === 'auto' ? 'custom' : policy);
+        installKernels(choice.custom, choice.tiled);
         setFusions(choice.fusions);
         setTuningAdapter(adapter);
       }

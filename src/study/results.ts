@@ -5,7 +5,7 @@
  * file would get wrong.
  */
 import { z } from 'zod';
-import { CUSTOM_KERNELS } from '../engine/kernels/names';
+import { CUSTOM_KERNELS, KERNEL_POLICIES, TILED_KERNELS } from '../engine/kernels/names';
 import { configHash, ConfigError, parseWith, runConfigSchema } from './config';
 import { studySpecSchema } from './study';
 
@@ -41,11 +41,21 @@ export const environmentSchema = z.strictObject({
   /** The WebGPU kernels the run used (absent in older files and off WebGPU). */
   kernels: z
     .strictObject({
-      policy: z.enum(['auto', 'custom', 'stock']),
+      policy: z.enum(KERNEL_POLICIES),
       custom: z.array(z.enum(CUSTOM_KERNELS)),
+      /** The convolutions that ran their workgroup-memory tiled variant (absent in files from before it existed). */
+      tiled: z.array(z.enum(TILED_KERNELS)).optional(),
       fusions: z.boolean(),
       tuningKey: z.string().nullable(),
-      timings: z.array(z.strictObject({ kernel: z.enum(CUSTOM_KERNELS), stockMs: z.number().nonnegative(), customMs: z.number().nonnegative(), cases: z.number().int().positive() })),
+      timings: z.array(
+        z.strictObject({
+          kernel: z.enum(CUSTOM_KERNELS),
+          stockMs: z.number().nonnegative(),
+          customMs: z.number().nonnegative(),
+          tiledMs: z.number().nonnegative().nullable().optional(),
+          cases: z.number().int().positive(),
+        }),
+      ),
     })
     .optional(),
 });

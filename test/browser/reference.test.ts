@@ -1,7 +1,7 @@
 /**
  * Both PyTorch reference files reproduced by the engine's own code on WebGPU
- * (SwiftShader), once with the custom kernels and once with tfjs's stock
- * kernels, in one page: the code `npm run reference` runs
+ * (SwiftShader), with the custom kernels, with their convolutions in the
+ * workgroup-memory tiled variant, and with tfjs's stock kernels, in one page: the code `npm run reference` runs
  * (src/engine/reference/run.ts through src/app/reference.html).
  * - torch-resnet-reference.json: every loss, first-step gradient, parameter,
  *   running statistic and the eval logits within 10× PyTorch float32's own
@@ -30,17 +30,23 @@ afterAll(async () => {
   await session?.close();
 });
 
-describe.each<KernelSet>(['custom', 'stock'])('with the %s kernels', (kernels) => {
+describe.each<KernelSet>(['custom', 'tiled', 'stock'])('with the %s kernels', (kernels) => {
   beforeAll(async () => {
     const environment = await session.page.evaluate((k) => window.classwiseReference!.start('webgpu', k), kernels);
     expect(environment.backend).toBe('webgpu');
-    expect(environment.kernels.length > 0).toBe(kernels === 'custom');
-    // The custom set includes the fused BatchNorm and SGD (src/engine/kernels/batch-norm.ts, sgd.ts).
-    expect(environment.fusions).toBe(kernels === 'custom');
+    expect(environment.kernels.length > 0).toBe(kernels !== 'stock');
+    // `tiled`: the convolutions run their workgroup-memory tiled variants (src/engine/kernels/conv-tiled.ts).
+    expect(environment.tiled).toEqual(kernels === 'tiled' ? ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] : []);
+    // The custom sets include the fused BatchNorm and SGD (src/engine/kernels/batch-norm.ts, sgd.ts).
+    expect(environment.fusions).toBe(kernels !== 'stock');
     await session.page.evaluate(() => window.classwiseReference!.kernelCalls(true));
   });
 
-  it.each(cases.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
+  // The tiled arm runs ResNet-20 and ResNet-50, whose convolutions span every shape family (3×3 at strides 1 and 2,
+  // the 7×7 stem, 1×1 projections); ResNet-18 and the micro-net add none, and CI time is short.
+  const TILED_ARM = ['torch-resnet-reference.json: resnet20-w0.25', 'torch-resnet-reference.json: resnet50-w0.0625-imagenet-stem'];
+  const armCases = kernels === 'tiled' ? cases.filter((c) => TILED_ARM.includes(c.label)) : cases;
+  it.each(armCases.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
     const report = await session.page.evaluate(([json, index]) => window.classwiseReference!.runCase(json, index), [c.json, c.index] as const);
     const lines = formatCaseReport(report).join('\n');
     console.log(`[${kernels} kernels] ${lines}`);

@@ -1,13 +1,15 @@
 /**
- * The autotuner's decision with a timing source the test controls: a custom
- * kernel is kept only where it is faster over the model's shapes, the stock
- * one otherwise; timings are cached under the adapter's key and not taken
- * again; the choice is what a results file records.
+ * The autotuner's decision with a timing source the test controls: per
+ * kernel the fastest of stock, the register-tiled custom kernel and the
+ * convolutions' workgroup-memory tiled variant over the model's shapes, the
+ * stock one unless a custom variant is strictly faster; timings are cached
+ * under the adapter's key and not taken again; the choice, variant included,
+ * is what a results file records.
  */
 import { describe, expect, it } from 'vitest';
 import { autotune, fixedChoice, memoryCache, tuningKey, type KernelTimer } from '../../src/engine/kernels/autotune';
 import { caseName, modelCases, type KernelCase } from '../../src/engine/kernels/cases';
-import { CUSTOM_KERNELS, parseKernelPolicy } from '../../src/engine/kernels/names';
+import { CUSTOM_KERNELS, hasTiledVariant, KERNELS_VERSION, parseKernelPolicy, TILED_KERNELS } from '../../src/engine/kernels/names';
 import { buildArchitecture } from '../../src/model/architecture';
 import { environmentSchema } from '../../src/study/results';
 
@@ -15,14 +17,29 @@ const adapter = { vendor: 'nvidia', architecture: 'hopper', device: '0x2335', de
 const spec = buildArchitecture({ arch: 'resnet20', width: 1, stem: 'auto' }, [32, 32, 3], 10);
 const cases = modelCases(spec, [32, 32, 3], 32);
 
-/** Stock twice as fast for the forward convolution, custom twice as fast everywhere else; counts its calls. */
+/**
+ * Stock twice as fast as either custom variant for the forward convolution, the register-tiled custom kernel twice as
+ * fast as stock everywhere else (the tiled variant in between); counts its calls.
+ */
 function timer(): KernelTimer & { calls: KernelCase[] } {
+  return timerOf((c) => (c.kernel === 'Conv2D' ? { stockMs: 1, customMs: 2, tiledMs: 2 } : { stockMs: 2, customMs: 1, tiledMs: 1.5 }));
+}
+
+function timerOf(times: (c: KernelCase) => { stockMs: number; customMs: number; tiledMs: number }): KernelTimer & { calls: KernelCase[] } {
   const calls: KernelCase[] = [];
   const time = async (c: KernelCase) => {
     calls.push(c);
-    return c.kernel === 'Conv2D' ? { stockMs: 1, customMs: 2 } : { stockMs: 2, customMs: 1 };
+    const t = times(c);
+    // Like timeKernel: a kernel with no tiled variant has no tiled time.
+    return hasTiledVariant(c.kernel) ? t : { ...t, tiledMs: null };
   };
   return Object.assign(time, { calls });
+}
+
+/** What a results file records is the choice itself, through the schema every boundary validates with. */
+function recorded(choice: Awaited<ReturnType<typeof autotune>>) {
+  const environment = { backend: 'webgpu', adapter: { ...adapter, shaderF16: true }, fallbacks: [], browser: 'Node.js', tfjsVersion: '4.22.0', kernels: choice };
+  return environmentSchema.parse(environment).kernels;
 }
 
 describe('the shapes a model runs', () => {
@@ -59,12 +76,57 @@ describe('autotune', () => {
     expect(time.calls).toHaveLength(cases.length);
     expect(choice.custom).not.toContain('Conv2D');
     expect(choice.custom).toEqual(CUSTOM_KERNELS.filter((k) => k !== 'Conv2D'));
+    // The register-tiled gradients beat their tiled variants here, so none runs tiled.
+    expect(choice.tiled).toEqual([]);
     expect(choice).toMatchObject({ policy: 'auto', fusions: true, tuningKey: key });
     const conv = choice.timings.find((t) => t.kernel === 'Conv2D')!;
-    expect(conv).toEqual({ kernel: 'Conv2D', stockMs: 6, customMs: 12, cases: 6 });
-    // What a results file records is the choice itself.
-    const environment = { backend: 'webgpu', adapter: { ...adapter, shaderF16: true }, fallbacks: [], browser: 'Node.js', tfjsVersion: '4.22.0', kernels: choice };
-    expect(environmentSchema.parse(environment).kernels).toEqual(choice);
+    expect(conv).toEqual({ kernel: 'Conv2D', stockMs: 6, customMs: 12, tiledMs: 12, cases: 6 });
+    expect(choice.timings.find((t) => t.kernel === 'Multiply')).toEqual({ kernel: 'Multiply', stockMs: 2, customMs: 1, tiledMs: null, cases: 1 });
+    expect(recorded(choice)).toEqual(choice);
+  });
+
+  it('takes the tiled variant where it is the fastest of the three, and records it', async () => {
+    // Tiled fastest for the forward and filter-gradient convolutions; register-tiled fastest for the input gradient.
+    const time = timerOf((c) =>
+      c.kernel === 'Conv2D' || c.kernel === 'Conv2DBackpropFilter'
+        ? { stockMs: 3, customMs: 2, tiledMs: 1 }
+        : c.kernel === 'Conv2DBackpropInput'
+          ? { stockMs: 3, customMs: 1, tiledMs: 2 }
+          : { stockMs: 2, customMs: 1, tiledMs: 0 },
+    );
+    const choice = await autotune(cases, time, memoryCache(), tuningKey(adapter, '4.22.0'));
+    expect(choice.custom).toEqual([...CUSTOM_KERNELS]);
+    expect(choice.tiled).toEqual(['Conv2D', 'Conv2DBackpropFilter']);
+    expect(choice.timings.find((t) => t.kernel === 'Conv2DBackpropFilter')).toEqual({ kernel: 'Conv2DBackpropFilter', stockMs: 18, customMs: 12, tiledMs: 6, cases: 6 });
+    expect(recorded(choice)).toEqual(choice);
+    expect(recorded(choice)!.tiled).toEqual(['Conv2D', 'Conv2DBackpropFilter']);
+  });
+
+  it('keeps stock when it beats both custom variants, and stock on a tie', async () => {
+    const stockWins = await autotune(cases, timerOf(() => ({ stockMs: 1, customMs: 2, tiledMs: 1.5 })), memoryCache(), 'k');
+    expect(stockWins.custom).toEqual([]);
+    expect(stockWins.tiled).toEqual([]);
+    expect(recorded(stockWins)).toMatchObject({ custom: [], tiled: [] });
+    const tie = await autotune(cases, timerOf(() => ({ stockMs: 1, customMs: 1, tiledMs: 1 })), memoryCache(), 'k');
+    expect(tie.custom).toEqual([]);
+    // Register-tiled and tiled tied below stock: the register-tiled kernel, measured on every adapter so far.
+    const variantsTie = await autotune(cases, timerOf(() => ({ stockMs: 2, customMs: 1, tiledMs: 1 })), memoryCache(), 'k');
+    expect(variantsTie.custom).toEqual([...CUSTOM_KERNELS]);
+    expect(variantsTie.tiled).toEqual([]);
+  });
+
+  it('does not choose a tiled variant from cached timings that lack it', async () => {
+    const cache = memoryCache();
+    const key = tuningKey(adapter, '4.22.0');
+    // As an older kernels version cached them: no tiledMs at all.
+    await cache.save(key, Object.fromEntries(cases.map((c) => [caseName(c), { stockMs: 3, customMs: 2 } as never])));
+    const choice = await autotune(cases, timer(), cache, key);
+    expect(choice.tiled).toEqual([]);
+    expect(choice.custom).toEqual([...CUSTOM_KERNELS]);
+    expect(choice.timings.find((t) => t.kernel === 'Conv2D')!.tiledMs).toBeNull();
+    // And the kernels' version, part of the key, is the one whose timings include the tiled variants.
+    expect(key).toContain(`kernels ${KERNELS_VERSION}`);
+    expect(KERNELS_VERSION).toBe('3');
   });
 
   it('times nothing again for the same adapter and shapes, and everything for another adapter', async () => {
@@ -85,8 +147,10 @@ describe('autotune', () => {
     const convsOnly = cases.filter((c) => c.kernel === 'Conv2D');
     const choice = await autotune(convsOnly, timer(), memoryCache(), 'k');
     expect(choice.custom).toEqual(CUSTOM_KERNELS.filter((k) => k !== 'Conv2D'));
-    expect(fixedChoice('stock')).toMatchObject({ custom: [], fusions: false });
-    expect(fixedChoice('custom').custom).toEqual([...CUSTOM_KERNELS]);
-    expect(() => parseKernelPolicy('fast')).toThrow('unknown --kernels "fast"; use one of auto, custom, stock');
+    expect(fixedChoice('stock')).toMatchObject({ custom: [], tiled: [], fusions: false });
+    expect(fixedChoice('custom')).toMatchObject({ custom: [...CUSTOM_KERNELS], tiled: [], fusions: true });
+    expect(fixedChoice('tiled')).toMatchObject({ custom: [...CUSTOM_KERNELS], tiled: [...TILED_KERNELS], fusions: true });
+    expect(parseKernelPolicy('tiled')).toBe('tiled');
+    expect(() => parseKernelPolicy('fast')).toThrow('unknown --kernels "fast"; use one of auto, custom, tiled, stock');
   });
 });

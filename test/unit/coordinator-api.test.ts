@@ -244,6 +244,26 @@ describe('volunteers, replicas and quorum', () => {
     expect((await call('GET', `/studies/${id}`)).json.progress.activeLeases).toBe(1);
   });
 
+  it('holds a heartbeat in memory until the next transaction, and no lease read sees it stale', async () => {
+    const id = await coordinator.publish();
+    const [p, q] = await coordinator.volunteers('127.52.0.1', '127.53.0.1');
+    const lp = await p.leased(id);
+    const stored = () => coordinator.app.store.db.prepare<[string], { expires_at: number }>('SELECT expires_at FROM leases WHERE id = ?').get(lp.lease.id)!.expires_at;
+    const before = stored();
+    coordinator.clock += 14 * 60 * 1000;
+    const beat = await p.call('POST', `/leases/${lp.lease.id}/heartbeat`);
+    const extended = Date.parse(beat.json.expiresAt);
+    // Written by no transaction yet, but what the coordinator reads of the lease already has it.
+    expect(stored()).toBe(before);
+    expect(coordinator.app.store.leases.get(lp.lease.id)?.expiresAt).toBe(extended);
+    // Past the stored expiry: a lease request's sweep (a transaction) writes the heartbeat before it looks.
+    coordinator.clock += 2 * 60 * 1000;
+    await q.leased(id);
+    expect(stored()).toBe(extended);
+    expect(leaseState(lp.lease.id)).toBe('active');
+    expect((await p.call('POST', `/leases/${lp.lease.id}/heartbeat`)).status).toBe(200);
+  });
+
   it('stores SQL-looking display names and class names verbatim, harmlessly', async () => {
     const classNames = ["a'); DELETE FROM units; --", 'b" OR 1=1 --', 'c; DROP TABLE results'];
     const id = await coordinator.publish({ ...DATASET, classNames });

@@ -95,14 +95,14 @@ describe('npm run study -- --runtime node', () => {
   it('refuses unknown --runtime, --dawn-backend and --kernels values, listing the valid ones', async () => {
     expect(() => parseRuntime('deno')).toThrow('unknown --runtime "deno"; use one of browser, node');
     expect(() => parseDawnBackend('metal')).toThrow('unknown --dawn-backend "metal"; use one of auto, vulkan, opengles, null');
-    expect(() => parseKernelPolicy('fastest')).toThrow('unknown --kernels "fastest"; use one of auto, custom, stock');
+    expect(() => parseKernelPolicy('fastest')).toThrow('unknown --kernels "fastest"; use one of auto, custom, tiled, stock');
     // And the CLIs say so before starting anything.
     const study = await cli('src/cli/study.ts', ['--runtime', 'node', '--dawn-backend', 'metal', '--preset', 'smoke']);
     expect(study.code).toBe(2);
     expect(study.stderr).toContain('unknown --dawn-backend "metal"; use one of auto, vulkan, opengles, null');
     const bench = await cli('src/cli/bench.ts', ['--kernels', 'fastest']);
     expect(bench.code).toBe(1);
-    expect(bench.stderr).toContain('unknown --kernels "fastest"; use one of auto, custom, stock');
+    expect(bench.stderr).toContain('unknown --kernels "fastest"; use one of auto, custom, tiled, stock');
   }, 120_000);
 });
 

@@ -123,15 +123,14 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
     };
   });
 
-  api.post<{ Params: { id: string } }>('/leases/:id/heartbeat', async (request) =>
-    c.store.atomic(() => {
-      const { lease } = ownActiveLease(c, request);
-      const t = c.now();
-      const expires = Math.min(t + limits.leaseSeconds * 1000, lease.issuedAt + limits.maxLeaseSeconds * 1000);
-      if (expires <= t || !c.store.leases.heartbeat(lease.id, t, expires)) throw new HttpError(410, 'this lease has reached its longest life or expired: lease a new unit');
-      return { id: lease.id, expiresAt: iso(expires) };
-    }),
-  );
+  // No transaction: the leases hold the extension until the next one writes it (Leases.heartbeat).
+  api.post<{ Params: { id: string } }>('/leases/:id/heartbeat', async (request) => {
+    const { lease } = ownActiveLease(c, request);
+    const t = c.now();
+    const expires = Math.min(t + limits.leaseSeconds * 1000, lease.issuedAt + limits.maxLeaseSeconds * 1000);
+    if (expires <= t || !c.store.leases.heartbeat(lease.id, t, expires)) throw new HttpError(410, 'this lease has reached its longest life or expired: lease a new unit');
+    return { id: lease.id, expiresAt: iso(expires) };
+  });
 
   api.post<{ Params: { id: string } }>('/leases/:id/release', async (request) => {
     const lease = c.store.atomic(() => {

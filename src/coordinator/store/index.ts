@@ -4,11 +4,13 @@
  * PostgreSQL (docs/coordinator.md) touches one module. Statements are
  * prepared once with named parameters; no SQL is ever built from request data.
  *
- * SQLite runs in WAL mode with synchronous=NORMAL. A request runs in one
- * `atomic` transaction (`BEGIN IMMEDIATE`: better-sqlite3 is synchronous, so
- * it cannot interleave with another request in this process, and IMMEDIATE
- * serialises writers across processes too). A commit has written its pages
- * to the WAL before it returns, so a killed process loses nothing. Against
+ * SQLite runs in WAL mode with synchronous=NORMAL. A request that writes runs
+ * in one `atomic` transaction (`BEGIN IMMEDIATE`: better-sqlite3 is
+ * synchronous, so it cannot interleave with another request in this process,
+ * and IMMEDIATE serialises writers across processes too). A commit has
+ * written its pages to the WAL before it returns, so a killed process loses
+ * no commit; it loses the heartbeats held for the next one (at most 250 ms of
+ * them: Leases.heartbeat), which cost a volunteer nothing. Against
  * a lost machine, what must not be lost once acknowledged (uploads, studies,
  * revocations) waits for `synced()`: an fsync of the WAL on libuv's thread
  * pool, shared by every commit made before it started (a group commit), so
@@ -47,6 +49,8 @@ export class Store {
   private durableUpTo = 0;
   /** The fsync under way. */
   private syncing: Promise<void> | null = null;
+  /** Writes the heartbeats the leases hold when no other transaction has for a moment. */
+  private readonly heartbeatWriter: NodeJS.Timeout;
 
   constructor(private readonly path: string) {
     this.db = new Database(path);
@@ -60,6 +64,9 @@ export class Store {
     this.credentials = new Credentials(this.db);
     this.leases = new Leases(this.db);
     this.results = new Results(this.db, this.leases, this.credentials, (id) => this.studies.get(id));
+    this.heartbeatWriter = setInterval(() => {
+      if (this.leases.holdsHeartbeats) this.atomic(() => undefined);
+    }, 250).unref();
     this.sql = {
       getSetting: this.db.prepare<{ key: string }, { value: string }>('SELECT value FROM settings WHERE key = @key'),
       setSetting: this.db.prepare<{ key: string; value: string }>(
@@ -83,6 +90,7 @@ export class Store {
     let refusal: HttpError | null = null;
     const result = this.db
       .transaction(() => {
+        this.leases.writeHeldHeartbeats();
         try {
           return work();
         } catch (error) {
@@ -124,6 +132,8 @@ export class Store {
   }
 
   close(): void {
+    clearInterval(this.heartbeatWriter);
+    if (this.leases.holdsHeartbeats) this.atomic(() => undefined);
     void this.wal?.then((file) => file.close()).catch(() => undefined);
     this.db.close();
   }

@@ -11,15 +11,18 @@ import { channelBinary, channelOperand, channelReduce, reducesAllButChannels, ty
 import { conv2d } from './conv2d';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
-import { CUSTOM_KERNELS, type CustomKernelName } from './names';
+import { conv2dBackpropFilterTiled, conv2dBackpropInputTiled, conv2dTiled } from './conv-tiled';
+import { CUSTOM_KERNELS, hasTiledVariant, TILED_KERNELS, type CustomKernelName, type TiledKernelName } from './names';
 import type { KernelArgs } from './program';
 
-export { CUSTOM_KERNELS, type CustomKernelName };
+export { CUSTOM_KERNELS, TILED_KERNELS, type CustomKernelName, type TiledKernelName };
 
 interface CustomKernel {
   /** Whether the custom kernel covers these inputs and attributes; otherwise the stock one runs. */
   covers(args: KernelArgs): boolean;
   run(args: KernelArgs): tf.TensorInfo;
+  /** The workgroup-memory tiled variant, covering the same cases (conv-tiled.ts). */
+  tiled?: (args: KernelArgs) => tf.TensorInfo;
 }
 
 const attr = <T>(args: KernelArgs, name: string) => (args.attrs ?? {})[name] as T;
@@ -40,9 +43,9 @@ const reduceKernel = (kind: 'Sum' | 'Mean'): CustomKernel => ({
 });
 
 const KERNELS: Record<CustomKernelName, CustomKernel> = {
-  Conv2D: { covers: (a) => nhwc(a) && undilated(a) && float32(a), run: conv2d },
-  Conv2DBackpropFilter: { covers: (a) => nhwc(a) && float32(a), run: conv2dBackpropFilter },
-  Conv2DBackpropInput: { covers: (a) => nhwc(a) && float32(a), run: conv2dBackpropInput },
+  Conv2D: { covers: (a) => nhwc(a) && undilated(a) && float32(a), run: conv2d, tiled: conv2dTiled },
+  Conv2DBackpropFilter: { covers: (a) => nhwc(a) && float32(a), run: conv2dBackpropFilter, tiled: conv2dBackpropFilterTiled },
+  Conv2DBackpropInput: { covers: (a) => nhwc(a) && float32(a), run: conv2dBackpropInput, tiled: conv2dBackpropInputTiled },
   Multiply: channelKernel('Multiply'),
   Sub: channelKernel('Sub'),
   Add: channelKernel('Add'),
@@ -59,6 +62,7 @@ export const DEFAULT_KERNELS: readonly CustomKernelName[] = CUSTOM_KERNELS;
 
 const stock = new Map<CustomKernelName, tf.KernelConfig>();
 let enabled = new Set<CustomKernelName>();
+let tiledEnabled = new Set<TiledKernelName>();
 /** Calls per kernel that the custom code ran and that it handed back to the stock kernel. */
 const calls = new Map<CustomKernelName, { custom: number; stock: number }>();
 
@@ -72,9 +76,10 @@ function stockConfig(name: CustomKernelName): tf.KernelConfig {
   return config;
 }
 
-function customConfig(name: CustomKernelName): tf.KernelConfig {
+function customConfig(name: CustomKernelName, tiled: boolean): tf.KernelConfig {
   const fallback = stockConfig(name);
   const kernel = KERNELS[name];
+  const run = tiled && kernel.tiled ? kernel.tiled : kernel.run;
   return {
     ...fallback,
     kernelFunc: (args) => {
@@ -83,7 +88,7 @@ function customConfig(name: CustomKernelName): tf.KernelConfig {
       calls.set(name, count);
       if (kernel.covers(given)) {
         count.custom++;
-        return kernel.run(given);
+        return run(given);
       }
       count.stock++;
       return fallback.kernelFunc(args) as tf.TensorInfo;
@@ -92,18 +97,21 @@ function customConfig(name: CustomKernelName): tf.KernelConfig {
 }
 
 /**
- * Registers the custom kernels in `names` for the webgpu backend and the
- * stock kernel for every other replaceable one. Takes effect for the next op:
- * tfjs looks kernels up on every call.
+ * Registers the custom kernels in `names` for the webgpu backend, those also
+ * in `tiled` in their workgroup-memory tiled variant, and the stock kernel
+ * for every other replaceable one. Takes effect for the next op: tfjs looks
+ * kernels up on every call.
  */
-export function installKernels(names: Iterable<CustomKernelName> = DEFAULT_KERNELS): void {
+export function installKernels(names: Iterable<CustomKernelName> = DEFAULT_KERNELS, tiled: Iterable<CustomKernelName> = []): void {
   const wanted = new Set(names);
+  const wantedTiled = new Set([...tiled].filter((n): n is TiledKernelName => hasTiledVariant(n) && wanted.has(n)));
   for (const name of CUSTOM_KERNELS) {
-    const config = wanted.has(name) ? customConfig(name) : stockConfig(name);
+    const config = wanted.has(name) ? customConfig(name, wantedTiled.has(name as TiledKernelName)) : stockConfig(name);
     tf.unregisterKernel(name, 'webgpu');
     tf.registerKernel(config);
   }
   enabled = wanted;
+  tiledEnabled = wantedTiled;
 }
 
 /**
@@ -125,6 +133,11 @@ export function fusionsOn(): boolean {
 /** The custom kernels now registered. */
 export function installedKernels(): CustomKernelName[] {
   return CUSTOM_KERNELS.filter((n) => enabled.has(n));
+}
+
+/** Those of them registered in their tiled variant. */
+export function installedTiled(): TiledKernelName[] {
+  return TILED_KERNELS.filter((n) => tiledEnabled.has(n));
 }
 
 /** How often each installed custom kernel ran its own code or handed the call to the stock kernel, since the last reset. */

@@ -45,7 +45,7 @@ export async function prepareKernels(spec: ArchitectureSpec, inputShape: [number
   } else {
     choice = fixedChoice(policy);
   }
-  installKernels(choice.custom);
+  installKernels(choice.custom, choice.tiled);
   setFusions(choice.fusions);
   return choice;
 }

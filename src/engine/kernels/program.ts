@@ -3,12 +3,14 @@
  * program base that follows the backend's WebGPUProgram contract (the backend
  * prepends the bindings, the uniforms and the shape helpers to getUserCode()).
  *
- * The programs use no workgroup memory and no barriers: on SwiftShader, the
- * WebGPU that headless Chromium runs where there is no GPU, the stock kernels
- * built on them measured 2–40× slower than these (README, Benchmark), and
- * the stock matmul variant of the transposed conv slower than its naive one.
- * Each thread instead keeps a small tile of outputs in registers and reads
- * its operands as vec4s, which a real GPU's caches also serve well.
+ * The register-tiled programs use no workgroup memory and no barriers: on
+ * SwiftShader, the WebGPU that headless Chromium runs where there is no GPU,
+ * the stock kernels built on them measured 2–40× slower than these (README,
+ * Benchmark), and the stock matmul variant of the transposed conv slower than
+ * its naive one. Each thread instead keeps a small tile of outputs in
+ * registers and reads its operands as vec4s. For GPUs whose shared memory
+ * pays, the convolutions also have workgroup-memory tiled variants
+ * (tiled-gemm.ts), and the autotuner picks per adapter.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';

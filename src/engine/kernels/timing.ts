@@ -1,13 +1,14 @@
 /**
- * A custom kernel against the stock one on the same inputs, timed in the
- * active WebGPU backend: what the autotuner and the bench measure. Each call
+ * A custom kernel (and its tiled variant, where it has one) against the
+ * stock one on the same inputs, timed in the active WebGPU backend: what the
+ * autotuner and the bench measure. Each call
  * is the GPU's own time (timestamp queries) where the adapter has them, else
  * wall time to a read-back.
  */
 import * as tf from '@tensorflow/tfjs';
 import { caseName, type KernelCase } from './cases';
-import { installedKernels, installKernels } from './index';
-import type { CustomKernelName } from './names';
+import { installedKernels, installedTiled, installKernels } from './index';
+import { hasTiledVariant, type CustomKernelName } from './names';
 
 export function inputsOf(c: KernelCase, seed: number): { inputs: Record<string, tf.Tensor>; attrs: Record<string, unknown> } {
   const random = (shape: number[], s: number) => tf.randomUniform(shape, -1, 1, 'float32', seed * 7919 + s);
@@ -44,9 +45,12 @@ export function runCase(c: KernelCase, inputs: Record<string, tf.Tensor>, attrs:
 export interface KernelTiming {
   name: string;
   kernel: CustomKernelName;
-  /** Median ms per call, stock and custom, timed alternately in the same page. */
+  /** Median ms per call, stock, custom (register-tiled) and tiled, timed alternately in the same page. */
   stockMs: number;
   customMs: number;
+  /** Null for a kernel with no tiled variant. */
+  tiledMs: number | null;
+  /** Stock over custom (register-tiled). */
   speedup: number;
   reps: number;
   timer: 'gpu-timestamp' | 'wall';
@@ -72,30 +76,30 @@ async function timeOnce(c: KernelCase, inputs: Record<string, tf.Tensor>, attrs:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function timeKernel(c: KernelCase, reps = 3): Promise<KernelTiming> {
-  const previous = installedKernels();
+  const previous = { custom: installedKernels(), tiled: installedTiled() };
   const gpuTimer = (tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery === true;
   const { inputs, attrs } = inputsOf(c, 1);
+  const variants: { custom: CustomKernelName[]; tiled: CustomKernelName[] }[] = [
+    { custom: [], tiled: [] },
+    { custom: [c.kernel], tiled: [] },
+    ...(hasTiledVariant(c.kernel) ? [{ custom: [c.kernel], tiled: [c.kernel] }] : []),
+  ];
   try {
-    const stockMs: number[] = [];
-    const customMs: number[] = [];
-    // A first call of each compiles its pipeline; then the two alternate, so
-    // a change in the machine's load falls on both.
+    const ms: number[][] = variants.map(() => []);
+    // A first call of each compiles its pipeline; then they alternate, so a
+    // change in the machine's load falls on all.
     for (let r = -1; r < reps; r++) {
-      installKernels([]);
-      const s = await timeOnce(c, inputs, attrs, gpuTimer);
-      installKernels([c.kernel]);
-      const k = await timeOnce(c, inputs, attrs, gpuTimer);
-      if (r >= 0) {
-        stockMs.push(s);
-        customMs.push(k);
+      for (const [i, v] of variants.entries()) {
+        installKernels(v.custom, v.tiled);
+        const t = await timeOnce(c, inputs, attrs, gpuTimer);
+        if (r >= 0) ms[i]!.push(t);
       }
     }
-    const stock = median(stockMs);
-    const custom = median(customMs);
-    return { name: caseName(c), kernel: c.kernel, stockMs: stock, customMs: custom, speedup: stock / custom, reps, timer: gpuTimer ? 'gpu-timestamp' : 'wall' };
+    const [stock, custom, tiled] = ms.map(median) as [number, number, number | undefined];
+    return { name: caseName(c), kernel: c.kernel, stockMs: stock, customMs: custom, tiledMs: tiled ?? null, speedup: stock / custom, reps, timer: gpuTimer ? 'gpu-timestamp' : 'wall' };
   } finally {
     tf.dispose(Object.values(inputs));
-    installKernels(previous);
+    installKernels(previous.custom, previous.tiled);
   }
 }
 
