@@ -38,9 +38,9 @@ import {
   type Interval,
   type Sides,
 } from './comparison-stats';
-import type { RunConfig } from './config';
+import { datasetSide, type RunConfig } from './config';
 import { FDR_LEVEL, planClass, planningAlpha, type ClassPlan } from './planning';
-import { datasetSide, strengthAxes, type StrengthAxis } from './strength-axes';
+import { strengthAxes, type StrengthAxis } from './strength-axes';
 import { describeAugmentationCrop } from './study';
 
 export { CONFIDENCE, type ClassAccuracy, type ComparisonMethod, type Evidence, type Interval } from './comparison-stats';
