@@ -100,7 +100,7 @@ export const engine: EngineApi = {
     try {
       const startedAt = new Date();
       const dataset = await loadDataset(config.dataset, (progress) => onEvent({ kind: 'dataset-progress', ...progress }));
-      checkAgainstDataset(config, dataset.train.count);
+      checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
       onEvent({ kind: 'dataset', trainCount: dataset.train.count, ...(await datasetIdentity(dataset)) });
       const hash = await configHash(config);
       const durable = request.checkpointEverySteps ? await durableRun(hash, request.seed, request.checkpointEverySteps) : undefined;
@@ -151,7 +151,7 @@ export const engine: EngineApi = {
       onProgress?.({ stage: 'dataset', fetch: null });
       const dataset = await loadDataset(config.dataset, (fetch) => onProgress?.({ stage: 'dataset', fetch }));
       stopIfCancelled();
-      checkAgainstDataset(config, dataset.train.count);
+      checkAgainstDataset(config, { classNames: dataset.classNames, trainCount: dataset.train.count });
       onProgress?.({ stage: 'steps', done: 0, total: MEASURED_STEPS + 1 });
       // Thrown from the step callback, a cancel ends the loop after the step in flight (and frees the model).
       const timing = await measureSteps(config, dataset, seed, MEASURED_STEPS, (done, total) => {

@@ -111,6 +111,14 @@ export interface WorkbenchState {
   library: LibraryState;
   /** Try the model: an image through the shown comparison's two trained models. */
   trial: TrialState;
+  mitigation: MitigationState;
+}
+
+/** The follow-up the per-class view's "mitigate" designed, or why it could not. */
+export interface MitigationState {
+  /** The designed follow-up (the study Run would run): its name, the treatment it mitigates, the classes whose crop it turns off, the runs it adds. */
+  followUp: { name: string; of: string; classes: string[]; newRuns: number } | null;
+  problem: string | null;
 }
 
 /** A past study, as the list shows it (the StudyRecord without its spec). */

@@ -20,6 +20,7 @@ import { Inspector } from './inspector';
 import { LibraryController } from './library-controller';
 import { IDLE_TRIAL, ModelTrial } from './model-trial';
 import { localStorageNote, type LocalNote } from './local-note';
+import { MitigationController } from './mitigation-controller';
 import { localStorageJournal, RunController, type StudyJournal } from './run-controller';
 import { isActive, type WorkbenchState } from './state';
 import { presetStudy } from './study-selection';
@@ -50,6 +51,7 @@ export class Workbench {
   readonly datasets: DatasetsController;
   readonly library: LibraryController;
   readonly trial: ModelTrial;
+  readonly mitigation: MitigationController;
 
   private readonly start: () => EngineHandle;
 
@@ -92,6 +94,7 @@ export class Workbench {
       contribute: IDLE_CONTRIBUTE_STATE,
       library: { studies: null, shownId: null, error: null },
       trial: IDLE_TRIAL,
+      mitigation: { followUp: null, problem: null },
     });
     // Constructed in this order because a study change re-runs the comparison before describing its dataset.
     this.comparison = new ComparisonController(this.store);
@@ -110,6 +113,7 @@ export class Workbench {
     this.inspector = new Inspector(this.store, engine, this.comparison);
     this.exports = new Exports(this.store, engine, this.comparison, download);
     this.trial = new ModelTrial(this.store, engine);
+    this.mitigation = new MitigationController(this.store);
     this.contributor = new Contributor(engine, (contribute) => this.store.set({ contribute }));
     this.store.set({ interrupted: this.runs.readJournal() });
   }

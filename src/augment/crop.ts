@@ -226,12 +226,48 @@ export function batchResampling(images: readonly ImageResampling[], height: numb
   return { batchSize: images.length, height, width, rows: concat('rows', height), cols: concat('cols', width) };
 }
 
+/** A batch's labels and the dataset's class names: what a per-class crop needs to give each image its class's crop. */
+export interface BatchClasses {
+  labels: ArrayLike<number>;
+  names: readonly string[];
+}
+
+/**
+ * One class's augmentation: its per-class crop in place of the config's own
+ * (class-conditional augmentation, Kirichenko et al., NeurIPS 2023), the flip as configured.
+ */
+export function classAugmentation(augmentation: AugmentationConfig, className: string): AugmentationConfig {
+  const crop = augmentation.perClass?.[className];
+  return crop ? { ...augmentation, crop } : augmentation;
+}
+
+/** Whether an augmentation changes any image: a crop, for every class or for some, or the flip. */
+export function augments(augmentation: AugmentationConfig): boolean {
+  return augmentation.flip || augmentation.crop.kind !== 'none' || Object.values(augmentation.perClass ?? {}).some((crop) => crop.kind !== 'none');
+}
+
 /**
  * A batch's crops and flips drawn from the run's generator, image by image
- * (see `drawImageResampling` for the draw order): the same seed gives the
- * same windows and flips.
+ * (see `drawImageResampling` for the draw order), each image with its class's
+ * crop when the augmentation has per-class crops (`classes` then says which
+ * class each image is). The same seed gives the same windows and flips; a
+ * class whose crop is 'none' draws nothing but its flip.
  */
-export function cropResampling(rng: Rng, augmentation: AugmentationConfig, batchSize: number, imageHeight: number, imageWidth: number): BatchResampling {
-  const images = Array.from({ length: batchSize }, () => drawImageResampling(rng, augmentation, imageHeight, imageWidth));
+export function cropResampling(
+  rng: Rng,
+  augmentation: AugmentationConfig,
+  batchSize: number,
+  imageHeight: number,
+  imageWidth: number,
+  classes?: BatchClasses,
+): BatchResampling {
+  if (augmentation.perClass && !classes) throw new Error('per-class crops need the batch’s labels and the class names');
+  const forImage = (n: number): AugmentationConfig => {
+    if (!augmentation.perClass || !classes) return augmentation;
+    const name = classes.names[classes.labels[n]!];
+    if (name === undefined) throw new Error(`image ${n} of the batch has label ${classes.labels[n]}, beyond the ${classes.names.length} classes`);
+    return classAugmentation(augmentation, name);
+  };
+  const images = Array.from({ length: batchSize }, (_, n) => drawImageResampling(rng, forImage(n), imageHeight, imageWidth));
   return batchResampling(images, imageHeight, imageWidth);
 }

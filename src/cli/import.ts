@@ -15,15 +15,16 @@
  * removed first and the new one written last, after every shard, so a DIR
  * left by an interrupted import never looks complete.
  */
-import { readdir, readFile, rm, mkdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { Dataset, Split } from '../data/dataset';
-import { CIFAR_SOURCE, describeCifar, parseCifarArchive, type CifarLabels } from '../formats/cifar';
+import { checkCifarArchiveSize, CIFAR_SOURCE, describeCifar, parseCifarArchive, type CifarLabels } from '../formats/cifar';
 import { FormatError } from '../formats/errors';
-import { checkSameSize, DEFAULT_TEST_FRACTION, planImageFolder, type PlannedImage } from '../formats/image-folder';
+import { checkImportSize, checkSameSize, DEFAULT_TEST_FRACTION, firstChannel, isGreyRgb, planImageFolder, type ImageFolderPlan, type PlannedImage } from '../formats/image-folder';
+import { checkDecodable, readImageHeader, type ImageHeader } from '../formats/image-header';
 import { DEFAULT_SHARD_BYTES, shardDataset, type ShardedDataset } from '../formats/shards';
 import { ConfigError } from '../study/config';
 
@@ -86,9 +87,10 @@ async function main(): Promise<void> {
   let source: string;
   if (info.isDirectory()) {
     dataset = await importFolder(input, { testFraction, seed });
-    description = `Imported from an image folder: ${dataset.train.count} training and ${dataset.test.count} test images, ${dataset.shape.join('×')}.`;
+    description = `Imported from an image folder: ${dataset.train.count} training and ${dataset.test.count} test images, ${dataset.shape.join('×')}${dataset.shape[2] === 1 ? ' (every pixel grey, so one channel)' : ''}.`;
     source = `image folder ${basename(resolve(input))}`;
   } else {
+    checkCifarArchiveSize(info.size, input);
     dataset = await parseCifarArchive(new Uint8Array(await readFile(input)), input, labels === undefined ? {} : { labels: labels as CifarLabels });
     description = describeCifar(dataset);
     source = CIFAR_SOURCE;
@@ -140,51 +142,98 @@ async function writeOut(out: string, { manifest, files }: ShardedDataset): Promi
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/** Relative paths under `root`, folders with a trailing '/', so that an empty class folder can be reported. */
+/** What a failed file-system call says, without the stack: "ELOOP: too many symbolic links". */
+function systemProblem(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ? `${e.code}${e.syscall ? ` (${e.syscall})` : ''}` : error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Relative paths under `root`, folders with a trailing '/', so that an empty
+ * class folder can be reported. Symbolic links are followed, but one that
+ * leads back into a folder being walked (a loop), that loops on itself, or
+ * that leads nowhere is a FormatError naming it.
+ */
 async function listFolder(root: string): Promise<string[]> {
   const paths: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
+  const walk = async (dir: string, ancestors: string[]): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      throw new FormatError(dir, `cannot be read (${systemProblem(error)})`);
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = join(dir, entry.name);
       const rel = relative(root, full).split(sep).join('/');
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(full)).isDirectory());
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(full).catch((error: unknown) => {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') throw new FormatError(full, 'is a symbolic link that loops back on itself (ELOOP)');
+          if (code === 'ENOENT') throw new FormatError(full, 'is a symbolic link to something that does not exist');
+          throw new FormatError(full, `is a symbolic link that cannot be followed (${systemProblem(error)})`);
+        });
+        isDir = target.isDirectory();
+      }
       if (isDir) {
+        const real = await realpath(full).catch((error: unknown) => {
+          throw new FormatError(full, `cannot be resolved (${systemProblem(error)})`);
+        });
+        const looped = ancestors.indexOf(real);
+        if (looped >= 0) {
+          const where = relative(root, ancestors[looped]!) || '.';
+          throw new FormatError(full, `is a symbolic link to ${where === '.' ? 'the folder being imported' : `the folder ${where}`}, which contains it: a loop`);
+        }
         paths.push(`${rel}/`);
-        await walk(full);
+        await walk(full, [...ancestors, real]);
       } else {
         paths.push(rel);
       }
     }
   };
-  await walk(root);
+  await walk(root, [await realpath(root)]);
   return paths;
 }
 
+/** Largest side an image may have: the shard format's (the CLI does not resize). */
+const MAX_SIDE = 4096;
+
 async function importFolder(folder: string, options: { testFraction: number; seed: number }): Promise<Dataset> {
-  const inFolder = (error: unknown): never => {
+  const paths = await listFolder(folder);
+  let plan: ImageFolderPlan;
+  try {
+    plan = planImageFolder(paths, { ...options, root: folder });
+  } catch (error) {
     // Plan errors name paths relative to the folder; print them under it.
     if (error instanceof FormatError && error.file !== folder) throw new FormatError(join(folder, error.file), error.problem);
     throw error;
-  };
-  const plan = await listFolder(folder)
-    .then((paths) => planImageFolder(paths, { ...options, root: folder }))
-    .catch(inFolder);
+  }
   const webp = [...plan.train, ...plan.test].find((image) => extname(image.path).toLowerCase() === '.webp');
   if (webp) {
     throw new FormatError(join(folder, webp.path), 'WebP images are not decoded by the import CLI; import this folder in the workbench, which decodes with the browser');
   }
 
+  const total = plan.train.length + plan.test.length;
   let first: { path: string; width: number; height: number } | undefined;
-  const readSplit = async (images: PlannedImage[]): Promise<{ split: Split; width: number; height: number }> => {
+  const readSplit = async (images: PlannedImage[]): Promise<Split> => {
     let pixels: Uint8Array | undefined;
     const labels = new Uint16Array(images.length);
     for (const [i, image] of images.entries()) {
       const path = join(folder, image.path);
-      const decoded = decodeImage(await readFile(path), path);
-      if (!first) first = { path, width: decoded.width, height: decoded.height };
-      checkSameSize([first, { path, width: decoded.width, height: decoded.height }]);
+      const bytes = await readFile(path).catch((error: unknown) => {
+        throw new FormatError(path, `cannot be read (${systemProblem(error)})`);
+      });
+      // The size the header declares, checked before the decoder allocates anything.
+      const header = readImageHeader(bytes, path);
+      checkDecodable(header, path, { maxSide: MAX_SIDE, hint: 'the import CLI does not resize: resize the images, or import the folder in the workbench with a resolution' });
+      if (!first) {
+        first = { path, width: header.width, height: header.height };
+        checkImportSize(total, header.width, header.height, folder);
+      }
+      checkSameSize([first, { path, width: header.width, height: header.height }]);
+      const decoded = decodeImage(bytes, header, path);
       const size = first.width * first.height * 3;
       pixels ??= new Uint8Array(images.length * size);
       const rgba = decoded.data;
@@ -195,31 +244,35 @@ async function importFolder(folder: string, options: { testFraction: number; see
       }
       labels[i] = image.label;
     }
-    return { split: { images: pixels!, labels, count: images.length }, width: first!.width, height: first!.height };
+    return { images: pixels!, labels, count: images.length };
   };
-  const train = await readSplit(plan.train);
-  const test = await readSplit(plan.test);
+  let train = await readSplit(plan.train);
+  let test = await readSplit(plan.test);
+  // MNIST-style folders: grey images (R = G = B everywhere) are one channel, not three copies of it.
+  const grey = isGreyRgb(train.images) && isGreyRgb(test.images);
+  if (grey) {
+    train = { ...train, images: firstChannel(train.images) };
+    test = { ...test, images: firstChannel(test.images) };
+  }
   return {
     name: basename(resolve(folder)),
     classNames: plan.classNames,
-    shape: [train.height, train.width, 3],
-    train: train.split,
-    test: test.split,
+    shape: [first!.height, first!.width, grey ? 1 : 3],
+    train,
+    test,
   };
 }
 
-/** PNG or JPEG (by content) → RGBA; alpha is dropped by the caller. */
-function decodeImage(bytes: Buffer, path: string): { width: number; height: number; data: Uint8Array } {
-  const isPng = bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+/** PNG or JPEG (by content, its header already read) → RGBA; alpha is dropped by the caller. */
+function decodeImage(bytes: Buffer, header: ImageHeader, path: string): { width: number; height: number; data: Uint8Array } {
   try {
-    if (isPng) {
+    if (header.kind === 'png') {
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, data: png.data };
     }
-    if (isJpeg) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    if (header.kind === 'jpeg') return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } catch (error) {
-    throw new FormatError(path, `cannot decode this ${isPng ? 'PNG' : 'JPEG'} (${error instanceof Error ? error.message : String(error)})`);
+    throw new FormatError(path, `cannot decode this ${header.kind === 'png' ? 'PNG' : 'JPEG'} (${error instanceof Error ? error.message : String(error)})`);
   }
   throw new FormatError(path, 'is neither a PNG nor a JPEG (by its first bytes), whatever its extension says');
 }

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetIdentity, type Dataset } from '../data/dataset';
 import { FASHION_MNIST_MANIFEST_PATH } from '../data/fashion-mnist';
+import { sliceDataset, sliceOf } from '../data/slice';
 import { generateSynthetic } from '../data/synthetic';
 import { generateTeaching } from '../data/teaching';
 import { assembleDataset, parseManifestText, shardUrl, verifyShard, type Manifest } from '../formats/shards';
@@ -38,7 +39,10 @@ export interface PublishedDataset {
  * the built-in set, from this checkout.
  */
 export async function describeStudyDataset(config: DatasetConfig, base: string): Promise<PublishedDataset> {
-  const { dataset, manifestUrl } = await loadDataset(config, base);
+  const { dataset: whole, manifestUrl } = await loadDataset(config, base);
+  // Volunteers' engines cut the same slice from the same shards.
+  const slice = sliceOf(config);
+  const dataset = slice ? await sliceDataset(whole, slice) : whole;
   const identity = await datasetIdentity(dataset);
   const classTestCounts = dataset.classNames.map(() => 0);
   for (const label of dataset.test.labels) classTestCounts[label]!++;

@@ -19,13 +19,27 @@ export interface Dataset {
   shape: [number, number, number];
   train: Split;
   test: Split;
+  /** Present when this is a slice of another dataset (src/data/slice.ts): which one, and how it was cut. */
+  slice?: DatasetSlice;
+}
+
+/** How a slice was cut from its source: the run config's slice fields, and the source's identity. */
+export interface DatasetSlice {
+  of: { name: string; contentHash: string };
+  trainPerClass?: number;
+  testPerClass?: number;
+  classes?: string[];
+  resize?: number;
+  seed: number;
 }
 
 export interface DatasetIdentity {
   name: string;
   classNames: string[];
   testCount: number;
+  /** SHA-256 of the pixels and labels as trained on (a slice's own, not its source's). */
   contentHash: string;
+  slice?: DatasetSlice;
 }
 
 // Every run of a study asks for the identity of the same in-memory dataset:
@@ -45,7 +59,7 @@ async function computeIdentity(dataset: Dataset): Promise<DatasetIdentity> {
   const { train, test } = dataset;
   const header = JSON.stringify({ name: dataset.name, classNames: dataset.classNames, shape: dataset.shape });
   const contentHash = await sha256Hex([new TextEncoder().encode(header), train.images, train.labels, test.images, test.labels]);
-  return { name: dataset.name, classNames: dataset.classNames, testCount: test.count, contentHash };
+  return { name: dataset.name, classNames: dataset.classNames, testCount: test.count, contentHash, ...(dataset.slice && { slice: dataset.slice }) };
 }
 
 export interface ChannelStatistics {

@@ -16,13 +16,14 @@
  * Runs in a Web Worker (or a page): fetch, Blob, createImageBitmap, OffscreenCanvas, IndexedDB.
  */
 import type { CachedDataset, ImageFolderFile, ImageFolderOptions, ImportedDataset, ImportProgress } from '../../workers/api';
-import { CIFAR_SOURCE, describeCifar, parseCifarArchive, type CifarLabels } from '../formats/cifar';
+import { checkCifarArchiveSize, CIFAR_SOURCE, describeCifar, MAX_CIFAR_TAR_BYTES, parseCifarArchive, type CifarLabels } from '../formats/cifar';
 import { FormatError } from '../formats/errors';
-import { checkSameSize, planImageFolder, type PlannedImage } from '../formats/image-folder';
+import { checkImportSize, checkSameSize, firstChannel, isGreyRgb, planImageFolder, type PlannedImage } from '../formats/image-folder';
+import { checkDecodable, readImageHeader } from '../formats/image-header';
 import { shardDataset, type ShardOptions } from '../formats/shards';
 import { DatasetCache } from '../storage/dataset-cache';
 import { describeError } from '../storage/errors';
-import { readAll } from '../util/bytes';
+import { readAll, TooManyBytes } from '../util/bytes';
 import { datasetIdentity, type Dataset, type Split } from './dataset';
 
 export type ImportProgressCallback = (progress: ImportProgress) => void;
@@ -32,6 +33,9 @@ export const IMPORT_PREFIX = 'import:';
 
 /** The largest side an image may have without resizing (the manifest's limit), and the largest `size`. */
 const MAX_SIDE = 4096;
+
+/** Bytes of an image read for its header (a JPEG's frame header follows any EXIF and thumbnails). */
+const HEADER_BYTES = 1 << 20;
 
 /** Images being decoded at once (createImageBitmap decodes off this thread too). */
 const DECODE_AHEAD = 8;
@@ -64,6 +68,7 @@ export async function importArchive(
   options: { labels?: CifarLabels } = {},
   onProgress?: ImportProgressCallback,
 ): Promise<ImportedDataset> {
+  if ('file' in source) checkCifarArchiveSize(source.file.size, source.name);
   const { bytes, name } = 'url' in source ? await download(source.url, onProgress) : { bytes: await readBlob(source.file, source.name, onProgress), name: source.name };
   onProgress?.({ stage: 'decoding', done: 0, total: 1 });
   const dataset = await parseCifarArchive(bytes, name, options.labels ? { labels: options.labels } : {});
@@ -98,16 +103,22 @@ export async function importImageFolder(files: readonly ImageFolderFile[], optio
       ...(options.seed !== undefined && { seed: options.seed }),
     },
   );
-  const decoder = new ImageDecoder(size, plan.train.length + plan.test.length, onProgress);
-  const train = await decoder.split(plan.train, blobs);
-  const test = await decoder.split(plan.test, blobs);
+  const decoder = new ImageDecoder(size, plan.train.length + plan.test.length, name, onProgress);
+  let train = await decoder.split(plan.train, blobs);
+  let test = await decoder.split(plan.test, blobs);
   const { width, height } = decoder.shape!;
-  const dataset: Dataset = { name, classNames: plan.classNames, shape: [height, width, 3], train, test };
+  // MNIST-style folders: grey images (R = G = B everywhere) are one channel, not three copies of it.
+  const grey = isGreyRgb(train.images) && isGreyRgb(test.images);
+  if (grey) {
+    train = { ...train, images: firstChannel(train.images) };
+    test = { ...test, images: firstChannel(test.images) };
+  }
+  const dataset: Dataset = { name, classNames: plan.classNames, shape: [height, width, grey ? 1 : 3], train, test };
   const resized = size === undefined ? '' : `, resized to ${size}×${size}`;
   return storeImport(
     dataset,
     {
-      description: `Imported from an image folder: ${train.count} training and ${test.count} test images, ${height}×${width} RGB${resized}; ${plan.layout === 'split-folders' ? 'the folder’s own train/test split' : `a seeded test fraction (${options.testFraction ?? 0.2}, seed ${options.seed ?? 0}) of each class held out`}.`,
+      description: `Imported from an image folder: ${train.count} training and ${test.count} test images, ${height}×${width} ${grey ? 'grey (every pixel grey, so one channel)' : 'RGB'}${resized}; ${plan.layout === 'split-folders' ? 'the folder’s own train/test split' : `a seeded test fraction (${options.testFraction ?? 0.2}, seed ${options.seed ?? 0}) of each class held out`}.`,
       source: `image folder ${name} (${files.length} entries)`,
     },
     name,
@@ -191,24 +202,31 @@ async function download(url: string, onProgress?: ImportProgressCallback): Promi
   if (!response.ok) throw new Error(`could not download ${href}: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
   const length = Number(response.headers.get('Content-Length'));
   const total = Number.isSafeInteger(length) && length > 0 ? length : 0;
+  // What the server says first, then what it sends: neither may exceed what a CIFAR archive can be.
+  checkCifarArchiveSize(total, href);
   onProgress?.({ stage: 'reading', done: 0, total });
   try {
-    const bytes = response.body ? await readStream(response.body, total, onProgress) : new Uint8Array(await response.arrayBuffer());
+    const bytes = response.body ? await readStream(response.body, total, onProgress, MAX_CIFAR_TAR_BYTES) : new Uint8Array(await response.arrayBuffer());
     return { bytes, name: href };
   } catch (error) {
+    if (error instanceof TooManyBytes) checkCifarArchiveSize(error.maxBytes + 1, href);
     throw new Error(`could not download ${href}: the download broke off (${describeError(error)})`, { cause: error });
   }
 }
 
 /** All of a stream's bytes, reporting `reading` progress; `total` 0 means unknown (the end reports done = total). */
-async function readStream(stream: ReadableStream<Uint8Array>, total: number, onProgress?: ImportProgressCallback): Promise<Uint8Array> {
+async function readStream(stream: ReadableStream<Uint8Array>, total: number, onProgress?: ImportProgressCallback, maxBytes?: number): Promise<Uint8Array> {
   let reported = 0;
-  const bytes = await readAll(stream, (received) => {
-    if (received - reported < READ_REPORT_BYTES) return;
-    reported = received;
-    // A compressed transfer can deliver more than Content-Length says.
-    onProgress?.({ stage: 'reading', done: received, total: Math.max(total, received) });
-  });
+  const bytes = await readAll(
+    stream,
+    (received) => {
+      if (received - reported < READ_REPORT_BYTES) return;
+      reported = received;
+      // A compressed transfer can deliver more than Content-Length says.
+      onProgress?.({ stage: 'reading', done: received, total: Math.max(total, received) });
+    },
+    maxBytes,
+  );
   onProgress?.({ stage: 'reading', done: bytes.byteLength, total: bytes.byteLength });
   return bytes;
 }
@@ -224,6 +242,8 @@ class ImageDecoder {
   constructor(
     private readonly size: number | undefined,
     private readonly total: number,
+    /** The dataset's name, for a message about the whole folder. */
+    private readonly root: string,
     private readonly onProgress: ImportProgressCallback | undefined,
   ) {}
 
@@ -247,11 +267,9 @@ class ImageDecoder {
           const path = images[i]!.path;
           const { width, height } = bitmap;
           if (!this.first) {
-            if (width > MAX_SIDE || height > MAX_SIDE) {
-              throw new FormatError(path, `is ${width}×${height} pixels, larger than ${MAX_SIDE} on a side; choose a resolution to resize to`);
-            }
             this.first = { path, width, height };
             this.shape = { width, height };
+            checkImportSize(this.total, width, height, this.root);
           }
           checkSameSize([this.first, { path, width, height }]);
           const imageBytes = width * height * 3;
@@ -269,8 +287,23 @@ class ImageDecoder {
     return { images: pixels ?? new Uint8Array(0), labels, count: images.length };
   }
 
-  /** The image as a bitmap of its stored pixel values (no colour management, no premultiplication), resized when a size is set. */
+  /**
+   * The image as a bitmap of its stored pixel values (no colour management,
+   * no premultiplication), resized when a size is set. Its header is read
+   * first: an image too large to decode is refused before the browser
+   * allocates its pixels (a 69-byte PNG can claim 32,000 × 32,000).
+   */
   private async decode(blob: Blob, path: string): Promise<ImageBitmap> {
+    const head = blob.size > HEADER_BYTES ? blob.slice(0, HEADER_BYTES) : blob;
+    let header;
+    try {
+      header = readImageHeader(new Uint8Array(await head.arrayBuffer()), path);
+    } catch (error) {
+      if (error instanceof FormatError && head !== blob) throw new FormatError(path, `${error.problem} (within its first ${HEADER_BYTES / 2 ** 20} MiB)`);
+      throw error;
+    }
+    // Without a resize the pixels are kept as they are, so a side must fit the shard format.
+    checkDecodable(header, path, this.size === undefined ? { maxSide: MAX_SIDE, hint: 'choose a resolution to resize to' } : undefined);
     const options: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'from-image' };
     if (this.size !== undefined) Object.assign(options, { resizeWidth: this.size, resizeHeight: this.size, resizeQuality: 'high' });
     try {

@@ -9,6 +9,7 @@ import { DatasetCache, type FetchProgress } from '../storage/dataset-cache';
 import { canonicalJson } from '../util/hash';
 import type { Dataset } from './dataset';
 import { FASHION_MNIST_MANIFEST_PATH } from './fashion-mnist';
+import { sliceDataset, sliceOf } from './slice';
 import { generateSynthetic } from './synthetic';
 import { generateTeaching } from './teaching';
 
@@ -64,16 +65,22 @@ function here(): URL {
   throw new Error('a dataset URL needs a base outside the browser: the Node runtime sets it (setDatasetBase)');
 }
 
-function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> | Dataset {
+async function resolve(config: DatasetConfig, onProgress?: (progress: FetchProgress) => void): Promise<Dataset> {
   switch (config.kind) {
     case 'synthetic':
       return generateSynthetic(config);
     case 'teaching':
       return generateTeaching({ size: config.size, perClassTrain: config.trainPerClass, perClassTest: config.testPerClass, seed: config.seed });
     case 'builtin':
-      return loadShards(new URL(`${import.meta.env?.BASE_URL ?? '/'}${FASHION_MNIST_MANIFEST_PATH}`, here().origin).href, onProgress);
-    case 'manifest':
-      return loadShards(new URL(config.url, here()).href, onProgress);
+    case 'manifest': {
+      const url =
+        config.kind === 'builtin'
+          ? new URL(`${import.meta.env?.BASE_URL ?? '/'}${FASHION_MNIST_MANIFEST_PATH}`, here().origin).href
+          : new URL(config.url, here()).href;
+      const whole = await loadShards(url, onProgress);
+      const slice = sliceOf(config);
+      return slice ? sliceDataset(whole, slice) : whole;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * own orientation and frequency, tinted by its own colour, under noise. A tiny
  * ResNet separates the classes within a few epochs, so its loss visibly falls.
  */
-import type { SyntheticDatasetConfig } from '../study/config';
+import { syntheticClassName, type SyntheticDatasetConfig } from '../study/config';
 import { Rng } from '../util/rng';
 import type { Dataset, Split } from './dataset';
 
@@ -12,7 +12,7 @@ export function generateSynthetic(config: SyntheticDatasetConfig): Dataset {
   const rng = Rng.fromSeed(config.seed, 'synthetic-dataset');
   return {
     name: `synthetic-${classes}x${size}px-${channels}ch-seed${config.seed}`,
-    classNames: Array.from({ length: classes }, (_, k) => `pattern-${k}`),
+    classNames: Array.from({ length: classes }, (_, k) => syntheticClassName(k)),
     shape: [size, size, channels],
     train: generateSplit(rng, config, config.trainPerClass),
     test: generateSplit(rng, config, config.testPerClass),

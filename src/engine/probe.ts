@@ -5,7 +5,7 @@
  * reported apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropResampling } from '../augment/crop';
+import { augments, cropResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -13,7 +13,7 @@ import { Rng } from '../util/rng';
 import { BatchLoader } from './batches';
 import { Sgd } from './optimizer';
 import { createResNet } from './resnet';
-import { stepOnBatch } from './train';
+import { batchClasses, stepOnBatch } from './train';
 
 export interface StepTiming {
   /** The first step, shader compilation included. */
@@ -38,14 +38,15 @@ export async function measureSteps(
   const loader = new BatchLoader(dataset, training.batchSize);
   const order = Rng.fromSeed(seed, 'shuffle').permutation(dataset.train.count);
   const augmentRng = Rng.fromSeed(seed, 'augment');
-  const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
+  const augmenting = augments(augmentation);
   const times: number[] = [];
   try {
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
       const b = i % Math.floor(dataset.train.count / training.batchSize);
-      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
-      const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan, training.optimizer.lr, training.bnMomentum);
+      const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
+      const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, batchClasses(dataset, indices)) : null;
+      const loss = stepOnBatch(net, sgd, loader, dataset.train, indices, plan, training.optimizer.lr, training.bnMomentum);
       // Timing one step needs the GPU to finish it: the only place a read-back per step is wanted.
       await loss.data();
       loss.dispose();
@@ -80,7 +81,9 @@ export async function cropPreviews(
   const [height, width, channels] = dataset.shape;
   const loader = new BatchLoader(dataset, indices.length);
   try {
-    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width);
+    // Every preview is of `classIndex`: its own crop when the augmentation has per-class crops.
+    const classes = { labels: indices.map(() => classIndex), names: dataset.classNames };
+    const plan = cropResampling(Rng.fromSeed(seed, 'preview'), augmentation, indices.length, height, width, classes);
     const images = tf.tidy(() => tf.clipByValue(tf.round(loader.augmented(train, indices, plan)), 0, 255).toInt());
     const pixels = await images.data();
     images.dispose();

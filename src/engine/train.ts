@@ -5,7 +5,7 @@
  * initialisation, the shuffling and every crop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropResampling, type BatchResampling } from '../augment/crop';
+import { augments, cropResampling, type BatchClasses, type BatchResampling } from '../augment/crop';
 import type { Dataset } from '../data/dataset';
 import { buildArchitecture } from '../model/architecture';
 import type { RunConfig } from '../study/config';
@@ -70,7 +70,7 @@ export async function train(
   const net = createResNet(spec, Rng.fromSeed(seed, 'init'));
   const sgd = new Sgd(net.store, training.optimizer);
   const loader = new BatchLoader(dataset, training.batchSize);
-  const augmenting = augmentation.crop.kind !== 'none' || augmentation.flip;
+  const augmenting = augments(augmentation);
 
   // Fixed batch shapes: the last partial batch is dropped, as torch's drop_last.
   const stepsPerEpoch = Math.floor(dataset.train.count / training.batchSize);
@@ -170,8 +170,9 @@ export async function train(
       for (let b = step - epoch * stepsPerEpoch; b < stepsPerEpoch; b++) {
         await control.gate(() => emit({ kind: 'paused', step }));
         const lr = learningRate(training.schedule, training.optimizer.lr, step, stepsPerEpoch, training.epochs);
-        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width) : null;
-        const loss = stepOnBatch(net, sgd, loader, dataset.train, order.subarray(b * training.batchSize, (b + 1) * training.batchSize), plan, lr, training.bnMomentum);
+        const indices = order.subarray(b * training.batchSize, (b + 1) * training.batchSize);
+        const plan = augmenting ? cropResampling(augmentRng, augmentation, training.batchSize, height, width, batchClasses(dataset, indices)) : null;
+        const loss = stepOnBatch(net, sgd, loader, dataset.train, indices, plan, lr, training.bnMomentum);
         pending.push({ loss, step, epoch, lr });
         step++;
         if (pending.length >= training.lossReadEvery) await rotateLosses();
@@ -200,6 +201,11 @@ export async function train(
     sgd.dispose();
     net.dispose();
   }
+}
+
+/** Which class each image of a training batch is, for per-class crops. */
+export function batchClasses(dataset: Dataset, indices: ArrayLike<number>): BatchClasses {
+  return { labels: Array.from(indices, (i) => dataset.train.labels[i]!), names: dataset.classNames };
 }
 
 /**

@@ -15,7 +15,7 @@
  */
 import type { Dataset, Split } from '../data/dataset';
 import { FormatError } from './errors';
-import { gunzip, isGzip, isTar, readTar, type TarEntry } from './tar';
+import { formatMegabytes, gunzip, isGzip, isTar, readTar, type TarEntry } from './tar';
 
 export const CIFAR_SOURCE = 'https://www.cs.toronto.edu/~kriz/cifar.html (Krizhevsky, 2009: Learning Multiple Layers of Features from Tiny Images)';
 
@@ -25,6 +25,15 @@ const IMAGE_BYTES = 3 * PIXELS;
 const CIFAR10_TRAIN = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 
 export type CifarLabels = 'fine' | 'coarse';
+
+/**
+ * The most bytes a CIFAR binary archive may hold as tar: both weigh 184.4 MB
+ * (60,000 records of 3,073 or 3,074 bytes) plus a few kB of names, readme and
+ * tar headers. Anything larger is not one, so it is refused before it is read
+ * or inflated (a 1 MB gzip can inflate to gigabytes).
+ */
+export const MAX_CIFAR_TAR_BYTES = 200_000_000;
+export const CIFAR_SIZE_REASON = 'a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar';
 
 export interface CifarOptions {
   /** CIFAR-100 only: the 100 fine classes (default) or the 20 coarse superclasses. */
@@ -42,7 +51,8 @@ export type CifarKind = 'cifar-10' | 'cifar-100';
  */
 export async function parseCifarArchive(bytes: Uint8Array, fileName: string, options: CifarOptions = {}): Promise<Dataset> {
   let tar: Uint8Array;
-  if (isGzip(bytes)) tar = await gunzip(bytes, fileName);
+  checkCifarArchiveSize(bytes.length, fileName);
+  if (isGzip(bytes)) tar = await gunzip(bytes, fileName, { maxBytes: MAX_CIFAR_TAR_BYTES, why: CIFAR_SIZE_REASON });
   else if (isTar(bytes)) tar = bytes;
   else throw new FormatError(fileName, 'not a gzip-compressed tar archive (expected cifar-10-binary.tar.gz or cifar-100-binary.tar.gz)');
   const entries = readTar(tar, fileName);
@@ -70,6 +80,13 @@ export async function parseCifarArchive(bytes: Uint8Array, fileName: string, opt
   const train = readSplit([member('train.bin')], fileName, 2, labelByte, classNames.length);
   const test = readSplit([member('test.bin')], fileName, 2, labelByte, classNames.length);
   return { name: fine ? 'cifar-100' : 'cifar-100-coarse', classNames, shape: [SIDE, SIDE, 3], train, test };
+}
+
+/** Refuses, before it is read, a file too large to be a CIFAR binary archive (gzip never makes data much larger). */
+export function checkCifarArchiveSize(bytes: number, fileName: string): void {
+  if (bytes > MAX_CIFAR_TAR_BYTES) {
+    throw new FormatError(fileName, `is ${formatMegabytes(bytes)}, more than the ${formatMegabytes(MAX_CIFAR_TAR_BYTES)} allowed (${CIFAR_SIZE_REASON}); refused before reading it`);
+  }
 }
 
 /** Which CIFAR an archive holds, from its member names; undefined when neither. */

@@ -11,7 +11,9 @@
  * (a name starting with ".") and `__MACOSX/` are ignored. Images are .jpg,
  * .jpeg, .png or .webp (any case); any other file is refused, as is a class
  * with no images, a file at the wrong depth, or a class missing from one of
- * the two split folders.
+ * the two split folders. Decoders share the rest: the memory cap checked
+ * before pixels are allocated, and a folder whose every pixel is grey
+ * (R = G = B, as MNIST's PNGs) becomes one channel.
  *
  * Pure: no tfjs, no DOM.
  */
@@ -189,4 +191,30 @@ export function checkSameSize(sizes: readonly ImageSize[]): { width: number; hei
     );
   }
   return { width: first.width, height: first.height };
+}
+
+/** The most bytes an imported dataset's pixels may take in memory (as RGB, before a grey set drops to one channel). */
+export const MAX_IMPORT_BYTES = 2 ** 30;
+
+/** Refuses, before any pixel buffer is allocated, a folder whose images would not fit in memory at this size. */
+export function checkImportSize(count: number, width: number, height: number, root: string): void {
+  const bytes = count * width * height * 3;
+  if (bytes <= MAX_IMPORT_BYTES) return;
+  throw new FormatError(
+    root,
+    `${count} images of ${width}×${height} RGB would take ${(bytes / 2 ** 30).toFixed(2)} GiB in memory, more than the ${MAX_IMPORT_BYTES / 2 ** 30} GiB an import may hold; resize to a smaller resolution or import fewer images`,
+  );
+}
+
+/** Whether every pixel of RGB data is grey (R = G = B): such a folder is imported as one channel. */
+export function isGreyRgb(rgb: Uint8Array): boolean {
+  for (let i = 0; i < rgb.length; i += 3) if (rgb[i] !== rgb[i + 1] || rgb[i] !== rgb[i + 2]) return false;
+  return true;
+}
+
+/** The first channel of RGB data: the grey level of grey pixels. */
+export function firstChannel(rgb: Uint8Array): Uint8Array {
+  const grey = new Uint8Array(rgb.length / 3);
+  for (let i = 0; i < grey.length; i++) grey[i] = rgb[3 * i]!;
+  return grey;
 }

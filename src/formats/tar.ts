@@ -6,7 +6,7 @@
  *
  * Pure: no tfjs, no DOM.
  */
-import { readAll } from '../util/bytes';
+import { readAll, TooManyBytes } from '../util/bytes';
 import { FormatError } from './errors';
 
 const BLOCK = 512;
@@ -28,9 +28,23 @@ export function isTar(bytes: Uint8Array): boolean {
   return bytes.length >= BLOCK && checksumMatches(bytes.subarray(0, BLOCK));
 }
 
-/** Decompresses gzip (several concatenated members too); anything else or a cut-off stream → FormatError naming `file`. */
-export async function gunzip(bytes: Uint8Array, file = 'archive'): Promise<Uint8Array> {
+export interface GunzipLimit {
+  /** The most bytes the data may inflate to. */
+  maxBytes: number;
+  /** Why, for the message: "the largest CIFAR binary archive is 184 MB as tar". */
+  why: string;
+}
+
+/**
+ * Decompresses gzip (several concatenated members too); anything else or a
+ * cut-off stream → FormatError naming `file`. With a limit, data that would
+ * inflate past it is refused while inflating, so a small file that inflates
+ * to gigabytes never holds more than the limit. (The trailer's declared size
+ * is not trusted: in a cut-off file those four bytes are anything.)
+ */
+export async function gunzip(bytes: Uint8Array, file = 'archive', limit?: GunzipLimit): Promise<Uint8Array> {
   if (!isGzip(bytes)) throw new FormatError(file, 'not a gzip file (it does not start with the gzip magic bytes 1f 8b)');
+  const allowed = () => `the ${formatMegabytes(limit!.maxBytes)} allowed (${limit!.why})`;
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
@@ -38,11 +52,16 @@ export async function gunzip(bytes: Uint8Array, file = 'archive'): Promise<Uint8
     },
   });
   try {
-    return await readAll(input.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>));
+    return await readAll(input.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>), undefined, limit?.maxBytes);
   } catch (error) {
+    if (error instanceof TooManyBytes) throw new FormatError(file, `inflates to more than ${allowed()}; refused before it fills memory`);
     const message = error instanceof Error ? error.message : String(error);
     throw new FormatError(file, /end of file|unexpected end|truncat/i.test(message) ? 'truncated gzip data' : `corrupt gzip data (${message})`);
   }
+}
+
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 }
 
 /**

@@ -115,6 +115,7 @@ const ARCH_TABLE: Record<Arch, ImageNetArch | CifarArch> = {
   resnet18: { family: 'imagenet', block: 'basic', depths: [2, 2, 2, 2] },
   resnet34: { family: 'imagenet', block: 'basic', depths: [3, 4, 6, 3] },
   resnet50: { family: 'imagenet', block: 'bottleneck', depths: [3, 4, 6, 3] },
+  resnet8: { family: 'cifar', n: 1 },
   resnet20: { family: 'cifar', n: 3 },
   resnet32: { family: 'cifar', n: 5 },
   resnet56: { family: 'cifar', n: 9 },

@@ -15,7 +15,7 @@
  *   test counts, and the test labels where runs carry them), else
  *   DatasetMismatchError: runs on different data are never pooled.
  * - A group is compared with the baseline when it differs from it only by
- *   regularization (crop, flip, weight decay, decayNormAndBias).
+ *   regularization (crop, per-class crops, flip, weight decay, decayNormAndBias).
  * - The seed is the unit of replication. With ≥ 2 seeds in common the
  *   comparison pairs them ('moderated-paired'; seeds the other side lacks are
  *   left out of the whole comparison, accuracies included, so that after −
@@ -38,10 +38,10 @@ import {
   type Interval,
   type Sides,
 } from './comparison-stats';
-import type { RunConfig } from './config';
+import { datasetSide, type RunConfig } from './config';
 import { FDR_LEVEL, planClass, planningAlpha, type ClassPlan } from './planning';
-import { datasetSide, strengthAxes, type StrengthAxis } from './strength-axes';
-import { describeCrop } from './study';
+import { strengthAxes, type StrengthAxis } from './strength-axes';
+import { describeAugmentationCrop } from './study';
 
 export { CONFIDENCE, type ClassAccuracy, type ComparisonMethod, type Evidence, type Interval } from './comparison-stats';
 export type { StrengthAxis } from './strength-axes';
@@ -306,7 +306,7 @@ function runLabelOf(run: RunOutcome): string {
 export function regularizationLabel(config: RunConfig): string {
   const flip = config.augmentation.flip ? ' + flip' : '';
   const norm = config.training.optimizer.decayNormAndBias ? '' : ' (norm/bias not decayed)';
-  return `${describeCrop(config.augmentation.crop)}${flip}, wd ${config.training.optimizer.weightDecay}${norm}`;
+  return `${describeAugmentationCrop(config.augmentation)}${flip}, wd ${config.training.optimizer.weightDecay}${norm}`;
 }
 
 function groupRuns(runs: RunOutcome[]): { groups: GroupRuns[]; duplicates: Duplicate[] } {
@@ -359,7 +359,7 @@ function accuracy(run: RunOutcome, k: number): number {
  * go too.
  */
 function withoutRegularization(config: RunConfig): unknown {
-  const { crop: _crop, flip: _flip, ...augmentation } = config.augmentation;
+  const { crop: _crop, flip: _flip, perClass: _perClass, ...augmentation } = config.augmentation;
   const { weightDecay: _wd, decayNormAndBias: _norm, ...optimizer } = config.training.optimizer;
   const { evalEvery: _eval, lossReadEvery: _read, ...training } = config.training;
   return { ...config, augmentation, training: { ...training, optimizer } };

@@ -62,7 +62,7 @@ export function demoCards(spec: StudySpec, classes: readonly TeachingClass[], an
       title: `What ${cropName} does`,
       lines: [
         `Each training image is seen as ${cropInWords(crop)}.`,
-        'A mark at the edge can fall outside the window; a small disc, zoomed in, looks like a large one. Stripes, checks and colour survive any window.',
+        'A mark at the edge can fall outside the window; a small disc, zoomed in, looks like a larger one. Stripes and colour survive any window.',
       ],
     });
   }

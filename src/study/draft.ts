@@ -7,7 +7,8 @@
 import type { z } from 'zod';
 import type { CachedDataset } from '../../workers/api';
 import { FASHION_MNIST_MANIFEST_PATH } from '../data/fashion-mnist';
-import type { CropConfig, DatasetConfig } from './config';
+import { sliceOf } from '../data/slice';
+import type { CropConfig, DatasetConfig, SliceFields } from './config';
 import { plainIssue } from './plain-issues';
 import { STUDY_SCHEMA, studySpecSchema, type StudySpec } from './study';
 
@@ -64,6 +65,11 @@ export interface Carried {
   lossReadEvery: number;
   /** Aspect-ratio ranges of the loaded spec's resized crops, by scale (the form edits scales only). */
   ratios: Map<number, [number, number]>;
+  /** Class-conditional crops (the baseline's, and the swept variants: a mitigation follow-up's), which the form does not edit. */
+  perClass?: StudySpec['baseline']['augmentation']['perClass'];
+  sweepPerClass?: StudySpec['sweep']['perClass'];
+  /** A shard dataset's slice (per-class counts, classes, resize), kept while the form names that dataset. */
+  slice?: { dataset: string; fields: SliceFields };
 }
 
 /** Defaults for a dataset kind the loaded spec did not use (README's example sizes). */
@@ -127,7 +133,17 @@ export function draftFromSpec(spec: StudySpec): { draft: Draft; carried: Carried
     seedMode: isRange ? 'count' : 'list',
     seeds: isRange ? String(spec.seeds.length) : list(spec.seeds),
   };
-  return { draft, carried: { lossReadEvery: training.lossReadEvery, ratios } };
+  const slice = sliceOf(dataset);
+  return {
+    draft,
+    carried: {
+      lossReadEvery: training.lossReadEvery,
+      ratios,
+      perClass: augmentation.perClass,
+      sweepPerClass: spec.sweep.perClass,
+      ...(slice && { slice: { dataset: draft.dataset, fields: slice } }),
+    },
+  };
 }
 
 function datasetChoice(dataset: DatasetConfig): string {
@@ -183,7 +199,7 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
     return tokens.filter((t) => !Number.isNaN(Number(t))).map(Number);
   };
 
-  const dataset = datasetFromDraft(d, number);
+  const dataset = datasetFromDraft(d, number, carried);
   const ratioOf = (scale: number) => {
     const ratio = carried.ratios.get(scale);
     return ratio ? { ratio } : {};
@@ -231,7 +247,7 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
     baseline: {
       model: { arch: d.arch, width: number('width'), stem: d.stem },
       dataset,
-      augmentation: { crop: baseCrop, flip: d.flip },
+      augmentation: { crop: baseCrop, flip: d.flip, ...(carried.perClass ? { perClass: carried.perClass } : {}) },
       training: {
         epochs: number('epochs'),
         batchSize: number('batchSize'),
@@ -248,7 +264,7 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
         lossReadEvery: carried.lossReadEvery,
       },
     },
-    sweep: { crop: sweptCrops, weightDecay: numbers('sweepDecays') },
+    sweep: { crop: sweptCrops, weightDecay: numbers('sweepDecays'), ...(carried.sweepPerClass ? { perClass: carried.sweepPerClass } : {}) },
     seeds,
   };
 
@@ -267,7 +283,7 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
   return { spec: valid ? result.data : null, fields, general };
 }
 
-function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string): unknown {
+function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string, carried: Carried): unknown {
   if (d.dataset === 'synthetic') {
     return {
       kind: 'synthetic',
@@ -282,8 +298,9 @@ function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string):
   if (d.dataset === 'teaching') {
     return { kind: 'teaching', size: number('teachSize'), trainPerClass: number('teachTrain'), testPerClass: number('teachTest'), seed: number('teachSeed') };
   }
-  if (d.dataset.startsWith('builtin:')) return { kind: 'builtin', name: d.dataset.slice('builtin:'.length) };
-  return { kind: 'manifest', url: d.dataset.slice('manifest:'.length) };
+  const slice = carried.slice?.dataset === d.dataset ? carried.slice.fields : {};
+  if (d.dataset.startsWith('builtin:')) return { kind: 'builtin', name: d.dataset.slice('builtin:'.length), ...slice };
+  return { kind: 'manifest', url: d.dataset.slice('manifest:'.length), ...slice };
 }
 
 /** The form field that holds the value at a schema path; null for what no field holds. */

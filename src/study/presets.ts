@@ -53,23 +53,71 @@ export const PRESETS = {
     seeds: [0, 1, 2],
   },
   /**
-   * The generated teaching set (classes cued by a border mark or an object's
-   * size, which a crop destroys, next to texture and colour classes, which
-   * survive it), baseline vs a strong crop, 2 seeds. A few minutes even on a
-   * CPU-emulated GPU; the border-mark classes should drop.
+   * Real data in minutes on a GPU: a seeded, stratified slice of
+   * Fashion-MNIST (1,000 training and 300 test images a class, all ten
+   * classes, 28 px), ResNet-8 at width ½, no crop against random-resized crop
+   * s = 0.25, 3 seeds. README: what it measured, and its time on SwiftShader.
+   */
+  'fashion-quick': {
+    schema: STUDY_SCHEMA,
+    name: 'fashion-quick',
+    description: 'Fashion-MNIST slice (1,000 train, 300 test images a class), ResNet-8 (width 1/2): no crop vs random-resized crop s = 0.25, 3 seeds.',
+    baseline: {
+      model: { arch: 'resnet8', width: 0.5 },
+      dataset: { kind: 'builtin', name: 'fashion-mnist', trainPerClass: 1000, testPerClass: 300 },
+      augmentation: { crop: { kind: 'none' }, flip: false },
+      training: {
+        epochs: 8,
+        batchSize: 128,
+        optimizer: { lr: 0.1, momentum: 0.9 },
+        schedule: { kind: 'cosine', warmupEpochs: 1 },
+        evalEvery: 8,
+        lossReadEvery: 20,
+      },
+    },
+    sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
+    seeds: [0, 1, 2],
+  },
+  /**
+   * The generated teaching set (src/data/teaching.ts: edge marks and disc
+   * sizes, whose cue a crop cuts away or rescales; stripes and tints, whose cue
+   * survives it), no crop against random-resized crop s = 0.15, 5 seeds.
+   * Sized to finish in about three minutes on a CPU-emulated GPU
+   * (SwiftShader, 2 cores; README: the measured time) and still learn every
+   * class in the baseline: ResNet-8 at width 1/4 on 14 px images (widths
+   * whose channel counts are multiples of 4 run fastest on WebGPU), a cosine
+   * schedule (its last steps at a low rate leave BatchNorm's running
+   * statistics matching the final weights). Five seeds, not the moderated
+   * t's minimum of two: how far a crop-trained tiny network falls on a disc
+   * class varies from seed to seed (large disc: 10% to 90% measured), and
+   * with two, three or four seeds that spread left a 50-point mean drop short
+   * of a verdict in some of the seed sets tried; with five (SwiftShader,
+   * seeds 0-4) both disc classes are hurt. 50 test images a class keep each
+   * seed's accuracy within a few points.
    */
   'teaching-demo': {
     schema: STUDY_SCHEMA,
     name: 'teaching-demo',
-    description: 'Generated teaching set (16 px), ResNet-20 (width 1/4): no crop vs random-resized crop s = 0.25, 2 seeds.',
+    description:
+      'Generated teaching set (14 px), ResNet-8 (width 1/4): no crop vs random-resized crop s = 0.15, 5 seeds. ' +
+      'Expect the medium and large discs hurt (a zoomed small disc looks like a larger one), the edge marks lower on some seeds ' +
+      '(a crop cuts marks away while it trains, but every test image shows its marks), small disc, stripes and the two tints unchanged.',
     baseline: {
-      model: { arch: 'resnet20', width: 0.25 },
-      dataset: { kind: 'teaching', size: 16, trainPerClass: 30, testPerClass: 20 },
+      model: { arch: 'resnet8', width: 0.25 },
+      dataset: { kind: 'teaching', size: 14, trainPerClass: 60, testPerClass: 50 },
       augmentation: { crop: { kind: 'none' }, flip: false },
-      training: { epochs: 6, batchSize: 30, optimizer: { lr: 0.1, momentum: 0.9 }, bnMomentum: 0.3, lossReadEvery: 5 },
+      training: {
+        epochs: 8,
+        batchSize: 32,
+        optimizer: { lr: 0.1, momentum: 0.9 },
+        schedule: { kind: 'cosine', warmupEpochs: 1 },
+        bnMomentum: 0.2,
+        evalEvery: 8,
+        lossReadEvery: 5,
+      },
     },
-    sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
-    seeds: [0, 1],
+    sweep: { crop: [{ kind: 'resized', scale: 0.15 }] },
+    seeds: [0, 1, 2, 3, 4],
   },
 } satisfies Record<string, StudySpecInput>;
 

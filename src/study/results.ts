@@ -60,11 +60,24 @@ export const environmentSchema = z.strictObject({
     .optional(),
 });
 
+const sha256Digest = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest');
+
+/** How a slice was cut (src/data/slice.ts); absent for a dataset used whole, and in results from before slices. */
+export const datasetSliceSchema = z.strictObject({
+  of: z.strictObject({ name: z.string(), contentHash: sha256Digest }),
+  trainPerClass: z.number().int().positive().optional(),
+  testPerClass: z.number().int().positive().optional(),
+  classes: z.array(z.string()).min(2).optional(),
+  resize: z.number().int().positive().optional(),
+  seed: z.number().int().nonnegative(),
+});
+
 export const datasetIdentitySchema = z.strictObject({
   name: z.string(),
   classNames: z.array(z.string()).min(2),
   testCount: count,
-  contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest'),
+  contentHash: sha256Digest,
+  slice: datasetSliceSchema.optional(),
 });
 
 export const runResultSchema = z

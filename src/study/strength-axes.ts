@@ -2,7 +2,7 @@
  * Accuracy against regularization strength: one regularizer swept at a fixed
  * value of the other, points ordered by strength, for the views' curves.
  */
-import type { CropConfig, DatasetConfig, RunConfig } from './config';
+import type { CropConfig, RunConfig } from './config';
 import { describeCrop } from './study';
 
 /** What an axis needs of a config's group. */
@@ -36,21 +36,6 @@ export interface StrengthAxis {
   /** Mean accuracy over classes, per point. */
   mean: number[];
 }
-
-/** The image side a config's dataset has, when the config tells it. */
-export function datasetSide(dataset: DatasetConfig): number | null {
-  switch (dataset.kind) {
-    case 'synthetic':
-    case 'teaching':
-      return dataset.size;
-    case 'builtin':
-      return BUILTIN_SIDES[dataset.name];
-    case 'manifest':
-      return null;
-  }
-}
-
-const BUILTIN_SIDES: Record<(DatasetConfig & { kind: 'builtin' })['name'], number> = { 'fashion-mnist': 28 };
 
 /** The share of the image a crop may remove (see StrengthAxis). */
 export function cropStrength(crop: CropConfig, side: number | null): number {

@@ -267,6 +267,8 @@ export class App extends LitElement {
             .selectedComparison=${s.comparison.selectedComparison}
             .selectedClasses=${s.comparison.selectedClasses}
             .inspected=${s.comparison.inspected}
+            .mitigation=${s.mitigation}
+            ?canRun=${this.workbench.canRun}
           ></cw-class-views>
           ${s.comparison.analysis ? html`<cw-try-model .trial=${s.trial} .unavailable=${this.workbench.trial.unavailable}></cw-try-model>` : nothing}
           <cw-results-table .runs=${s.runs} .comparison=${s.comparison} ?canExport=${s.phase === 'finished' && s.results !== null}></cw-results-table>`;

@@ -70,6 +70,8 @@ export function routeIntent(wb: Workbench, intent: Intent): void {
       return wb.comparison.selectClasses(intent.classes);
     case 'inspect-class':
       return void wb.inspector.inspectClass(intent.classIndex);
+    case 'mitigate':
+      return wb.mitigation.mitigate(intent.treatmentHash);
     case 'list-shared-studies':
       return void wb.listSharedStudies();
     case 'contribute':

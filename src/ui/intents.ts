@@ -53,7 +53,9 @@ export type ResultsIntent =
 export type ViewIntent =
   | { kind: 'select-comparison'; treatmentHash: string }
   | { kind: 'select-classes'; classes: number[] }
-  | { kind: 'inspect-class'; classIndex: number | null };
+  | { kind: 'inspect-class'; classIndex: number | null }
+  /** Design the follow-up of this comparison: its crop turned off for the classes it hurt. */
+  | { kind: 'mitigate'; treatmentHash: string };
 
 /** Contribute mode: a shared study's units trained here for its coordinator. */
 export type ContributeIntent =

@@ -56,3 +56,30 @@ it('refuses a manifest URL that does not exist, saying which', async () => {
   // Vite's dev server answers unknown paths with its HTML page, a static host with 404: both are named.
   expect(result).toMatch(/\/datasets\/nowhere\/manifest\.json: (HTTP 404|not JSON)/);
 });
+
+it('trains on a slice of Fashion-MNIST: three classes, 32 training and 16 test images each, resized to 14 px, recorded in the identity', async () => {
+  const report = await session.page.evaluate(() =>
+    window.harness!.runInWorker({
+      config: {
+        model: { arch: 'resnet8', width: 0.25 },
+        dataset: { kind: 'builtin', name: 'fashion-mnist', classes: ['Trouser', 'Bag', 'Sandal'], trainPerClass: 32, testPerClass: 16, resize: 14, seed: 3 },
+        training: { epochs: 2, batchSize: 32, optimizer: { lr: 0.05, momentum: 0.9 }, bnMomentum: 0.5, lossReadEvery: 3 },
+      },
+      seed: 0,
+    }),
+  );
+  expect(report.error).toBeNull();
+  const result = report.result as { dataset: { classNames: string[]; testCount: number; slice: unknown }; perClass: { class: string; total: number }[]; history: unknown[] };
+  // Labels follow the dataset's own class order, not the subset's.
+  expect(result.dataset.classNames).toEqual(['Trouser', 'Sandal', 'Bag']);
+  expect(result.dataset.testCount).toBe(48);
+  expect(result.perClass.map((c) => [c.class, c.total])).toEqual([
+    ['Trouser', 16],
+    ['Sandal', 16],
+    ['Bag', 16],
+  ]);
+  // Three steps an epoch (96 images, batch 32), two epochs.
+  expect(result.history).toHaveLength(6);
+  // The identity names the classes in the dataset's order: the same subset written in another order is the same slice.
+  expect(result.dataset.slice).toMatchObject({ of: { name: 'fashion-mnist' }, classes: ['Trouser', 'Sandal', 'Bag'], trainPerClass: 32, testPerClass: 16, resize: 14, seed: 3 });
+});

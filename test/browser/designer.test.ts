@@ -53,14 +53,14 @@ describe('the study designer', () => {
     expect(await take()).toEqual([{ kind: 'select-preset', name: 'teaching-demo' }]);
     await page.evaluate(() => window.designer.usePreset('teaching-demo'));
     expect(await field('width').inputValue()).toBe('0.25');
-    expect(await field('epochs').inputValue()).toBe('6');
+    expect(await field('epochs').inputValue()).toBe('8');
     expect(await field('dataset').inputValue()).toBe('teaching');
-    // No crop and s = 0.25, 2 seeds.
-    expect(await runCount()).toBe(4);
-    expect(await byId('planned-run').count()).toBe(4);
-    expect(await byId('seed-group').count()).toBe(2);
-    // Ten teaching classes × 30 images / batch 30 = 10 steps an epoch, 6 epochs.
-    expect(await byId('steps-per-run').textContent()).toBe('60');
+    // No crop and s = 0.15, 5 seeds.
+    expect(await runCount()).toBe(10);
+    expect(await byId('planned-run').count()).toBe(10);
+    expect(await byId('seed-group').count()).toBe(5);
+    // Eight teaching classes × 60 images / batch 32 = 15 steps an epoch, 8 epochs.
+    expect(await byId('steps-per-run').textContent()).toBe('120');
     expect(await take()).toEqual([]);
   });
 
@@ -74,17 +74,17 @@ describe('the study designer', () => {
     await field('epochs').fill('10');
     sent = await designs();
     expect(sent.at(-1)!.baseline.training.epochs).toBe(10);
-    expect(await byId('steps-per-run').textContent()).toBe('100');
+    expect(await byId('steps-per-run').textContent()).toBe('150');
 
     await field('sweepScales').fill('0.08, 0.25, 0.5');
     sent = await designs();
     expect(sent.at(-1)!.sweep.crop).toEqual([0.08, 0.25, 0.5].map((scale) => ({ kind: 'resized', scale, ratio: [3 / 4, 4 / 3] })));
-    expect(await runCount()).toBe(8);
+    expect(await runCount()).toBe(20);
 
     await field('sweepDecays').fill('5e-4');
     sent = await designs();
     expect(sent.at(-1)!.sweep.weightDecay).toEqual([5e-4]);
-    expect(await runCount()).toBe(16);
+    expect(await runCount()).toBe(40);
 
     await field('seeds').fill('3');
     sent = await designs();
@@ -115,9 +115,9 @@ describe('the study designer', () => {
     await field('sweepScales').fill('0.08, 0.5');
     await field('batchSize').fill('abc');
     expect(await byId('error-batchSize').textContent()).toContain('“abc” is not a number');
-    // Ten classes × 30 teaching images: a batch of 1000 is refused by the schema's own check.
+    // Eight classes × 60 teaching images: a batch of 1000 is refused by the schema's own check.
     await field('batchSize').fill('1000');
-    expect(await byId('error-batchSize').textContent()).toContain('batch size 1000 is larger than the 300 training images');
+    expect(await byId('error-batchSize').textContent()).toContain('batch size 1000 is larger than the 480 training images');
     expect(await designs()).toEqual([]);
 
     await field('seedMode').selectOption('list');

@@ -388,7 +388,7 @@ describe('the workbench page', () => {
     expect(await title.textContent()).toBe('Does augmentation help every class?');
     await page.keyboard.press('PageDown');
     expect(await byId('demo-card').getAttribute('data-kind')).toBe('classes');
-    expect(await byId('demo-class').count()).toBe(10);
+    expect(await byId('demo-class').count()).toBe(8);
     await page.keyboard.press('PageDown');
     expect(await title.textContent()).toMatch(/^What resized crop s=[\d.]+ does$/);
     await page.keyboard.press('PageDown');

@@ -45,8 +45,8 @@ describe('the guided demo', () => {
     }
     const analysis = analyzeRuns(outcomes, spec.baseline);
     const result = demoCards(spec, TEACHING_CLASSES, analysis).find((c) => c.kind === 'result')!;
-    expect(result.lines[0]).toMatch(/^Mean over classes: −6\.5 points\. Worst class: edge-mark-top/);
+    expect(result.lines[0]).toMatch(/^Mean over classes: −8\.1 points\. Worst class: one-edge-mark/);
     // A 65-point drop on every seed is significant under any of the statistics' methods.
-    expect(result.lines[1]).toMatch(/^Significantly hurt: edge-mark-top \(−65\.0 points\): all of them classes whose cue the crop can destroy\.$/);
+    expect(result.lines[1]).toMatch(/^Significantly hurt: one-edge-mark \(−65\.0 points\): all of them classes whose cue the crop can destroy\.$/);
   });
 });

@@ -70,7 +70,7 @@ describe('the study draft', () => {
   });
 
   it('builds the schedule the draft chose, and the crops of the sweep in order: no crop, scales, paddings', () => {
-    const step = fieldsOf({ schedule: 'step', milestones: '2, 4', gamma: '0.2' }).spec!;
+    const step = fieldsOf({ schedule: 'step', warmup: '0', milestones: '2, 4', gamma: '0.2' }).spec!;
     expect(step.baseline.training.schedule).toEqual({ kind: 'step', warmupEpochs: 0, milestones: [2, 4], gamma: 0.2 });
     const cropped = fieldsOf({ baseCrop: 'translate', basePadding: '2', sweepNoCrop: true, sweepScales: '0.5', sweepPaddings: '4' }).spec!;
     expect(cropped.baseline.augmentation.crop).toEqual({ kind: 'translate', padding: 2 });
@@ -82,12 +82,12 @@ describe('the study draft', () => {
   it('rewrites the seeds when switching between a count and a list, where it can', () => {
     const { draft } = teaching();
     const listed = editDraft(draft, 'seedMode', 'list');
-    expect(listed.seeds).toBe('0, 1');
-    expect(editDraft(listed, 'seedMode', 'count').seeds).toBe('2');
+    expect(listed.seeds).toBe('0, 1, 2, 3, 4');
+    expect(editDraft(listed, 'seedMode', 'count').seeds).toBe('5');
     const odd = editDraft({ ...listed, seeds: '3, 7' }, 'seedMode', 'count');
     expect(odd.seeds).toBe('3, 7');
     expect(editDraft(draft, 'epochs', '9')).toEqual({ ...draft, epochs: '9' });
-    expect(draft.epochs).toBe('6');
+    expect(draft.epochs).toBe('8');
   });
 
   it('offers the complete cached datasets, not the built-in set twice, and keeps a manifest the cache lacks', () => {

@@ -41,8 +41,8 @@ describe('knownDatasetCounts', () => {
     const teaching = parseRunConfig({ ...baseline, dataset: { kind: 'teaching', size: 16, trainPerClass: 30, testPerClass: 20 } });
     const counts = knownDatasetCounts(teaching.dataset);
     expect(counts?.shape).toEqual([16, 16, 3]);
-    // Ten teaching classes (README: four edge-mark, two size, four texture/colour).
-    expect(counts?.trainCount).toBe(300);
+    // Eight teaching classes (two edge-mark, three disc sizes, three texture/colour).
+    expect(counts?.trainCount).toBe(240);
     expect(knownDatasetCounts(parseStudySpec(PRESETS['fashion-crop-sweep']).baseline.dataset)).toEqual({
       trainCount: 60_000,
       testCount: 10_000,

@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { detectCifar, parseCifarArchive } from '../../src/formats/cifar';
+import { checkCifarArchiveSize, detectCifar, MAX_CIFAR_TAR_BYTES, parseCifarArchive } from '../../src/formats/cifar';
 import { FormatError } from '../../src/formats/errors';
-import { CIFAR100_COARSE, CIFAR100_FINE, CIFAR10_NAMES, fixturePixel, gzip, makeCifar10, makeCifar100, makeTar } from './formats-fixtures';
+import { CIFAR100_COARSE, CIFAR100_FINE, CIFAR10_NAMES, fixturePixel, gzip, gzipBomb, makeCifar10, makeCifar100, makeTar } from './formats-fixtures';
 
 /** Every pixel of a split against the fixture's planar pattern, read back as HWC. */
 function expectPixels(images: Uint8Array, count: number, indexOf: (n: number) => number): void {
@@ -102,6 +102,17 @@ describe('archives that are not CIFAR', () => {
     await expect(parseCifarArchive(random, 'random.bin')).rejects.toThrow(/^random\.bin: not a gzip-compressed tar archive/);
     await expect(parseCifarArchive(gzip(random), 'random.gz')).rejects.toThrow('random.gz: not a tar archive (no valid tar header)');
     await expect(parseCifarArchive(gzip(makeTar([{ name: 'photos/cat.jpg', data: 'x' }])), 'photos.tar.gz')).rejects.toThrow(/^photos\.tar\.gz: not a CIFAR binary archive/);
+  });
+
+  it('refuses, naming the file, an archive larger than any CIFAR archive can be, or one that inflates past that', async () => {
+    // 1 MB of gzip that would inflate to 1 GiB stops inflating at the 200 MB a CIFAR archive may hold.
+    await expect(parseCifarArchive(gzipBomb(64), 'cifar-10-binary.tar.gz')).rejects.toThrow(
+      new FormatError('cifar-10-binary.tar.gz', 'inflates to more than the 200 MB allowed (a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar); refused before it fills memory'),
+    );
+    expect(() => checkCifarArchiveSize(MAX_CIFAR_TAR_BYTES, 'ok.tar')).not.toThrow();
+    expect(() => checkCifarArchiveSize(3e8, 'big.tar')).toThrow(
+      new FormatError('big.tar', 'is 300 MB, more than the 200 MB allowed (a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar); refused before reading it'),
+    );
   });
 
   it('detects which CIFAR from member names', () => {

@@ -3,7 +3,7 @@
  * (written here, gzipped with node:zlib), and CIFAR-10/100 binary archives
  * with a few records each.
  */
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 
 export interface TarInput {
   name: string;
@@ -135,4 +135,40 @@ export function makeCifar100(options: { trainCount?: number; testCount?: number 
     ]),
   );
   return { bytes, trainLabels: train.fine, testLabels: test.fine, trainCoarse: train.coarse, testCoarse: test.coarse };
+}
+
+/** A PNG chunk: length, type, data, CRC-32 of type and data. */
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const head = new Uint8Array(8);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, data.length);
+  head.set(encoder.encode(type), 4);
+  const crc = new Uint8Array(4);
+  new DataView(crc.buffer).setUint32(0, crc32(concat([encoder.encode(type), data])));
+  return concat([head, data, crc]);
+}
+
+/**
+ * A well-formed PNG (valid chunks and CRCs) whose header claims width × height
+ * RGBA pixels while its image data is one tiny zlib stream: the 69-byte kind
+ * of file that makes a decoder allocate gigabytes before it finds the data missing.
+ */
+export function pngClaiming(width: number, height: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter method, no interlace
+  const signature = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', new Uint8Array(deflateSync(new Uint8Array(8)))), pngChunk('IEND', new Uint8Array(0))]);
+}
+
+/**
+ * A gzip file of `members` concatenated members, each 16 MiB of zeros (16 kB
+ * compressed): about 1 kB per 1 MiB inflated, so a 1 MB file inflates to 1 GiB.
+ * Built from one member repeated, so the test never holds the inflated bytes.
+ */
+export function gzipBomb(members: number): Uint8Array {
+  const member = gzip(new Uint8Array(16 * 2 ** 20));
+  return concat(new Array<Uint8Array>(members).fill(member));
 }

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/errors';
 import { gunzip, isGzip, isTar, readTar } from '../../src/formats/tar';
-import { concat, gzip, makeTar } from './formats-fixtures';
+import { concat, gzip, gzipBomb, makeTar } from './formats-fixtures';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -72,5 +72,17 @@ describe('gunzip', () => {
     const corrupt = gz.slice();
     corrupt[3] = 0xff; // reserved FLG bits
     await expect(gunzip(corrupt, 'c.gz')).rejects.toThrow(/^c\.gz: corrupt gzip data/);
+  });
+
+  it('refuses data that inflates past its limit while inflating, holding no more than the limit', async () => {
+    const limit = { maxBytes: 199_999, why: 'a test limit' };
+    expect((await gunzip(gzip(payload), 'ok.gz', { ...limit, maxBytes: 200_000 })).length).toBe(200_000);
+    await expect(gunzip(gzip(payload), 'big.gz', limit)).rejects.toThrow(
+      new FormatError('big.gz', 'inflates to more than the 0.2 MB allowed (a test limit); refused before it fills memory'),
+    );
+    // 1 MB of gzip that would inflate to 1 GiB stops at the limit: 48 MiB here.
+    const bomb = gzipBomb(64);
+    expect(bomb.length).toBeLessThan(1.1e6);
+    await expect(gunzip(bomb, 'bomb.tar.gz', { maxBytes: 48 * 2 ** 20, why: 'a test limit' })).rejects.toThrow(/^bomb\.tar\.gz: inflates to more than the 50 MB allowed/);
   });
 });

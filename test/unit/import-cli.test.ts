@@ -1,7 +1,7 @@
 /** `npm run import` as a subprocess: CIFAR archives and image folders in, shards and a manifest out. */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset';
 import { parseCifarArchive } from '../../src/formats/cifar';
 import { assembleDataset, parseManifestText, verifyShard } from '../../src/formats/shards';
-import { makeCifar10, makeCifar100 } from './formats-fixtures';
+import { concat as concatBytes, gzipBomb, makeCifar10, makeCifar100, pngClaiming } from './formats-fixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -202,5 +202,88 @@ describe('npm run import, image folders', { timeout: 60_000 }, () => {
     expect(r4.code).toBe(2);
     expect(r4.stderr).toMatch(/2\.webp: WebP images are not decoded by the import CLI; import this folder in the workbench/);
     for (let i = 0; i < 4; i++) expect(existsSync(join(dir, `out${i}`))).toBe(false);
+  });
+
+  it('imports a folder of grey images (grey PNGs, or RGB ones with R = G = B) as one channel', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'digits');
+    /** A grey 5×4 image whose pixel p is (p * 13 + seed * 41) mod 256. */
+    const grey = (seed: number) => Uint8Array.from({ length: 20 }, (_, p) => (p * 13 + seed * 41) & 255);
+    const greyPng = (seed: number, colorType: 0 | 2) => {
+      const image = new PNG({ width: 5, height: 4, colorType, inputColorType: 6 });
+      grey(seed).forEach((v, p) => image.data.set([v, v, v, 255], 4 * p));
+      return PNG.sync.write(image, { colorType, inputColorType: 6 });
+    };
+    for (const [split, seeds] of [['train', [1, 2]], ['test', [3]]] as const) {
+      for (const cls of ['zero', 'one']) {
+        await mkdir(join(folder, split, cls), { recursive: true });
+        // Grey PNGs (colour type 0) and RGB PNGs whose channels are equal: both are grey images.
+        for (const seed of seeds) await writeFile(join(folder, split, cls, `${seed}.png`), greyPng(seed + (cls === 'one' ? 10 : 0), seed === 2 ? 2 : 0));
+      }
+    }
+    const out = join(dir, 'out');
+    const { code, stdout, stderr } = await importCli(folder, '--out', out);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/imported digits: 2 classes, 4 train \+ 2 test images of 4×5×1/);
+    const loaded = await loadDir(out);
+    expect(loaded.shape).toEqual([4, 5, 1]);
+    // Classes sorted (one, zero), images interleaved by class: one/1, zero/1, one/2, zero/2.
+    expect(loaded.classNames).toEqual(['one', 'zero']);
+    expect(Buffer.from(loaded.train.images).equals(Buffer.from(concatBytes([grey(11), grey(1), grey(12), grey(2)])))).toBe(true);
+    expect(Buffer.from(loaded.test.images).equals(Buffer.from(concatBytes([grey(13), grey(3)])))).toBe(true);
+  });
+
+  it('refuses, naming the file, imports that would exhaust memory, and symbolic-link loops', async () => {
+    const dir = await tempDir();
+    const classFolders = async (name: string, extra: Record<string, Uint8Array>) => {
+      const root = join(dir, name);
+      for (const cls of ['a', 'b']) await mkdir(join(root, cls), { recursive: true });
+      for (const cls of ['a', 'b']) for (let i = 0; i < 3; i++) await writeFile(join(root, cls, `${i}.png`), png(4, 4, i));
+      for (const [path, bytes] of Object.entries(extra)) await writeFile(join(root, path), bytes);
+      return root;
+    };
+    // A 68-byte PNG whose header claims 32,000 × 32,000 pixels (a decoder would allocate 3.8 GiB).
+    const bomb = await classFolders('bomb', { 'a/0.png': pngClaiming(32000, 32000) });
+    // 22 images of 4096 × 4096 (headers only: refused before any is decoded) would be 1.1 GiB of pixels.
+    const huge = join(dir, 'huge');
+    for (const cls of ['a', 'b']) {
+      await mkdir(join(huge, cls), { recursive: true });
+      for (let i = 0; i < 11; i++) await writeFile(join(huge, cls, `${i}.png`), pngClaiming(4096, 4096));
+    }
+    // A symbolic link to itself (ELOOP), and one back to the folder being imported.
+    const selfLoop = await classFolders('self-loop', {});
+    await symlink('self', join(selfLoop, 'b', 'self'));
+    const parentLoop = await classFolders('parent-loop', {});
+    await symlink('..', join(parentLoop, 'a', 'back'));
+    // 1 MB of gzip that inflates to 1 GiB, and a 300 MB file (sparse: it takes no disk).
+    const gzBomb = join(dir, 'cifar-10-binary.tar.gz');
+    await writeFile(gzBomb, gzipBomb(64));
+    const big = join(dir, 'big.tar');
+    await writeFile(big, '');
+    await truncate(big, 300e6);
+
+    const started = performance.now();
+    const [r1, r2, r3, r4, r5, r6] = await Promise.all([bomb, huge, selfLoop, parentLoop, gzBomb, big].map((input, i) => importCli(input, '--out', join(dir, `out${i}`))));
+    const seconds = (performance.now() - started) / 1000;
+    for (const r of [r1, r2, r3, r4, r5, r6]) {
+      expect(r!.code).toBe(2);
+      expect(r!.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    }
+    expect(r1!.stderr.trim()).toBe(
+      `error: ${join(bomb, 'a/0.png')}: declares 32000×32000 pixels (3.8 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding`,
+    );
+    expect(r2!.stderr.trim()).toBe(
+      `error: ${huge}: 22 images of 4096×4096 RGB would take 1.03 GiB in memory, more than the 1 GiB an import may hold; resize to a smaller resolution or import fewer images`,
+    );
+    expect(r3!.stderr.trim()).toBe(`error: ${join(selfLoop, 'b', 'self')}: is a symbolic link that loops back on itself (ELOOP)`);
+    expect(r4!.stderr.trim()).toBe(`error: ${join(parentLoop, 'a', 'back')}: is a symbolic link to the folder being imported, which contains it: a loop`);
+    expect(r5!.stderr.trim()).toBe(
+      `error: ${gzBomb}: inflates to more than the 200 MB allowed (a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar); refused before it fills memory`,
+    );
+    expect(r6!.stderr.trim()).toBe(`error: ${big}: is 300 MB, more than the 200 MB allowed (a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar); refused before reading it`);
+    for (let i = 0; i < 6; i++) expect(existsSync(join(dir, `out${i}`))).toBe(false);
+    // Refused before the work, not after it: six CLI starts in parallel, each well under the 36 s a 20,000² PNG used to hold 4 GiB for.
+    expect(seconds).toBeLessThan(60);
   });
 });

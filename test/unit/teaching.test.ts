@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../../src/data/dataset';
-import { generateTeaching, TEACHING_CLASSES, teachingBorderBand } from '../../src/data/teaching';
-import { Rng } from '../../src/util/rng';
+import { generateTeaching, TEACHING_CLASSES, TEACHING_DISC_RADII, teachingMarkSide } from '../../src/data/teaching';
 
-const SIZE = 32;
-const BAND = teachingBorderBand(SIZE);
-const dataset = generateTeaching({ size: SIZE, perClassTrain: 120, perClassTest: 60, seed: 7 });
+const SIZE = 16;
+const dataset = generateTeaching({ size: SIZE, perClassTrain: 60, perClassTest: 20, seed: 7 });
+const label = (name: string) => TEACHING_CLASSES.findIndex((c) => c.name === name);
 
 /** Byte equality, fast (vitest's deep equality is slow on large typed arrays). */
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
@@ -17,146 +15,112 @@ function pixel(images: Uint8Array, i: number, x: number, y: number): [number, nu
   return [images[o]!, images[o + 1]!, images[o + 2]!];
 }
 
-type Region = 'interior' | 'top' | 'bottom' | 'left' | 'right';
-/** Which region a pixel is in: the band along one edge (corners excluded), the interior, or a corner (undefined). */
-function regionOf(x: number, y: number): Region | undefined {
-  const nearX = x < BAND || x >= SIZE - BAND;
-  const nearY = y < BAND || y >= SIZE - BAND;
-  if (nearX && nearY) return undefined;
-  if (y < BAND) return 'top';
-  if (y >= SIZE - BAND) return 'bottom';
-  if (x < BAND) return 'left';
-  if (x >= SIZE - BAND) return 'right';
-  return 'interior';
+/** Train images of a class. */
+function imagesOf(name: string): number[] {
+  const k = label(name);
+  return Array.from({ length: dataset.train.count }, (_, i) => i).filter((i) => dataset.train.labels[i] === k);
 }
 
-/** Mean of f(pixel) over every image of class `label` and every pixel of each region. */
-function regionMeans(data: Dataset, label: number, f: (rgb: [number, number, number]) => number): Record<Region, number> {
-  const sum: Record<Region, number> = { interior: 0, top: 0, bottom: 0, left: 0, right: 0 };
-  const n: Record<Region, number> = { interior: 0, top: 0, bottom: 0, left: 0, right: 0 };
-  for (let i = 0; i < data.train.count; i++) {
-    if (data.train.labels[i] !== label) continue;
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        const r = regionOf(x, y);
-        if (!r) continue;
-        sum[r] += f(pixel(data.train.images, i, x, y));
-        n[r]++;
-      }
+const isYellow = ([r, g, b]: [number, number, number]) => r > 200 && g > 170 && b < 110;
+const isLight = ([r, g, b]: [number, number, number]) => (r + g + b) / 3 > 170;
+
+/** Which edges of image i hold yellow pixels: top, bottom, left, right (a pixel on two edges counts for both). */
+function markedEdges(i: number): string[] {
+  const band = teachingMarkSide(SIZE);
+  const edges = new Set<string>();
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      if (!isYellow(pixel(dataset.train.images, i, x, y))) continue;
+      if (y < band) edges.add('top');
+      if (y >= SIZE - band) edges.add('bottom');
+      if (x < band) edges.add('left');
+      if (x >= SIZE - band) edges.add('right');
+      if (y >= band && y < SIZE - band && x >= band && x < SIZE - band) edges.add('interior');
     }
   }
-  return Object.fromEntries(Object.keys(sum).map((r) => [r, sum[r as Region] / n[r as Region]])) as Record<Region, number>;
+  return [...edges].sort();
 }
 
-/** Features of a window: colour offsets and neighbour correlations of the luminance at three lags. */
-function windowFeatures(images: Uint8Array, i: number, x0: number, y0: number, side: number): number[] {
-  const lum: number[][] = [];
-  let dr = 0;
-  let db = 0;
-  for (let y = 0; y < side; y++) {
-    lum.push([]);
-    for (let x = 0; x < side; x++) {
-      const [r, g, b] = pixel(images, i, x0 + x, y0 + y);
-      lum[y]!.push((r + g + b) / 3);
-      dr += r - (g + b) / 2;
-      db += b - (r + g) / 2;
-    }
-  }
-  const mean = lum.flat().reduce((a, b) => a + b, 0) / (side * side);
-  const variance = lum.flat().reduce((a, b) => a + (b - mean) ** 2, 0) / (side * side);
-  const corr = (dx: number, dy: number) => {
-    let s = 0;
-    let n = 0;
-    for (let y = Math.max(0, -dy); y < side - Math.max(0, dy); y++) {
-      for (let x = 0; x < side - dx; x++) {
-        s += (lum[y]![x]! - mean) * (lum[y + dy]![x + dx]! - mean);
-        n++;
-      }
-    }
-    return s / n / variance;
-  };
-  return [dr / (side * side), db / (side * side), 50 * corr(1, 1), 50 * corr(1, -1), 50 * corr(2, 0)];
-}
-
-/** Nearest-centroid accuracy on random central windows: centroids from train, scored on test. */
-function centralCropAccuracy(labels: number[], seed: number): number {
-  const side = 12;
-  const rng = Rng.fromSeed(seed, 'teaching-test-crops');
-  const windows = (split: 'train' | 'test') => {
-    const out: { label: number; features: number[] }[] = [];
-    const { images, labels: ls, count } = dataset[split];
-    for (let i = 0; i < count; i++) {
-      if (!labels.includes(ls[i]!)) continue;
-      // Any window inside the interior: the border band is cut away.
-      const x0 = rng.int(BAND, SIZE - BAND - side + 1);
-      const y0 = rng.int(BAND, SIZE - BAND - side + 1);
-      out.push({ label: ls[i]!, features: windowFeatures(images, i, x0, y0, side) });
-    }
-    return out;
-  };
-  const train = windows('train');
-  const centroids = labels.map((k) => {
-    const own = train.filter((w) => w.label === k);
-    return own[0]!.features.map((_, j) => own.reduce((a, w) => a + w.features[j]!, 0) / own.length);
-  });
-  const test = windows('test');
-  const correct = test.filter((w) => {
-    const distances = centroids.map((c) => c.reduce((a, v, j) => a + (v - w.features[j]!) ** 2, 0));
-    return labels[distances.indexOf(Math.min(...distances))] === w.label;
-  }).length;
-  return correct / test.length;
+/** Mean of f over the central window (the middle half of each side): what a strong crop may keep. */
+function centralMean(i: number, f: (rgb: [number, number, number]) => number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = SIZE / 4; y < (3 * SIZE) / 4; y++) for (let x = SIZE / 4; x < (3 * SIZE) / 4; x++, n++) sum += f(pixel(dataset.train.images, i, x, y));
+  return sum / n;
 }
 
 describe('generateTeaching', { timeout: 30_000 }, () => {
-  it('is deterministic, interleaved, and documents each class', () => {
-    const again = generateTeaching({ size: SIZE, perClassTrain: 120, perClassTest: 60, seed: 7 });
+  it('is deterministic, interleaved, and says what a crop should do to each class', () => {
+    const again = generateTeaching({ size: SIZE, perClassTrain: 60, perClassTest: 20, seed: 7 });
     expect(sameBytes(again.train.images, dataset.train.images) && sameBytes(again.test.images, dataset.test.images)).toBe(true);
-    expect(sameBytes(again.train.labels, dataset.train.labels)).toBe(true);
-    expect(dataset.name).toBe('teaching-32px-seed7');
-    expect(dataset.shape).toEqual([32, 32, 3]);
-    expect(dataset.classNames).toEqual(TEACHING_CLASSES.map((c) => c.name));
-    expect(dataset.classNames).toHaveLength(10);
-    expect(dataset.train.count).toBe(1200);
-    expect(Array.from(dataset.train.labels.subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
-    expect(TEACHING_CLASSES.filter((c) => c.survivesCrop).map((c) => c.name)).toEqual(['stripes', 'checks', 'reddish', 'bluish']);
-    // The test split does not depend on the size of the training split.
-    const smaller = generateTeaching({ size: SIZE, perClassTrain: 5, perClassTest: 60, seed: 7 });
+    expect(dataset.name).toBe('teaching-16px-seed7');
+    expect(dataset.shape).toEqual([16, 16, 3]);
+    expect(dataset.classNames).toEqual(['one-edge-mark', 'two-edge-marks', 'small-disc', 'medium-disc', 'large-disc', 'stripes', 'reddish', 'bluish']);
+    expect(dataset.train.count).toBe(480);
+    expect(Array.from(dataset.train.labels.subarray(0, 10))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0, 1]);
+    expect(TEACHING_CLASSES.filter((c) => c.survivesCrop).map((c) => c.name)).toEqual(['stripes', 'reddish', 'bluish']);
+    for (const c of TEACHING_CLASSES) expect(c.underCrop).toMatch(/^(hurt|often hurt|unchanged): /);
+    // The test split does not depend on the size of the training split; another seed is other data.
+    const smaller = generateTeaching({ size: SIZE, perClassTrain: 5, perClassTest: 20, seed: 7 });
     const other = generateTeaching({ size: SIZE, perClassTrain: 5, perClassTest: 1, seed: 8 });
-    expect(sameBytes(other.train.images, smaller.train.images)).toBe(false);
     expect(sameBytes(smaller.test.images, dataset.test.images) && sameBytes(smaller.test.labels, dataset.test.labels)).toBe(true);
-    expect(generateTeaching({ size: 16, perClassTrain: 1, perClassTest: 1 }).shape).toEqual([16, 16, 3]);
-    expect(() => generateTeaching({ size: 8, perClassTrain: 1, perClassTest: 1 })).toThrow(RangeError);
+    expect(sameBytes(other.train.images, smaller.train.images)).toBe(false);
+    expect(generateTeaching({ size: 12, perClassTrain: 1, perClassTest: 1 }).shape).toEqual([12, 12, 3]);
+    expect(() => generateTeaching({ size: 11, perClassTrain: 1, perClassTest: 1 })).toThrow(RangeError);
   });
 
-  it('edge-mark classes differ from each other only in the border band', () => {
-    const yellowness = ([r, g, b]: [number, number, number]) => (r + g) / 2 - b;
-    const edges = ['top', 'bottom', 'left', 'right'] as const;
-    const brightness: number[] = [];
-    edges.forEach((edge, k) => {
-      const y = regionMeans(dataset, k, yellowness);
-      // The mark raises yellowness in its own band only (9 of 96 band pixels are mark pixels).
-      expect(y[edge]).toBeGreaterThan(10);
-      for (const r of ['interior', ...edges.filter((e) => e !== edge)] as const) expect(Math.abs(y[r])).toBeLessThan(1);
-      brightness.push(regionMeans(dataset, k, ([r, g, b]) => (r + g + b) / 3).interior);
-    });
-    // The interiors are the same grey noise.
-    expect(Math.max(...brightness) - Math.min(...brightness)).toBeLessThan(2.5);
-    // So a window inside the interior cannot tell them apart (chance is 25%) ...
-    expect(centralCropAccuracy([0, 1, 2, 3], 1)).toBeLessThan(0.45);
+  it('edge marks: one mark on one edge, or two on opposite edges, and nothing in the interior', () => {
+    const one = imagesOf('one-edge-mark').map(markedEdges);
+    const two = imagesOf('two-edge-marks').map(markedEdges);
+    for (const edges of one) expect(edges).toHaveLength(1);
+    for (const edges of two) expect([['bottom', 'top'], ['left', 'right']]).toContainEqual(edges);
+    // Every edge gets marks, and both pairs of opposite edges.
+    expect(new Set(one.flat())).toEqual(new Set(['top', 'bottom', 'left', 'right']));
+    expect(new Set(two.map((e) => e.join()))).toEqual(new Set(['bottom,top', 'left,right']));
+    // A mark is a square of a quarter of the side: 16 yellow pixels at 16 px.
+    const yellow = (i: number) => {
+      let n = 0;
+      for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) if (isYellow(pixel(dataset.train.images, i, x, y))) n++;
+      return n;
+    };
+    expect(imagesOf('one-edge-mark').every((i) => yellow(i) === 16)).toBe(true);
+    expect(imagesOf('two-edge-marks').every((i) => yellow(i) === 32)).toBe(true);
   });
 
-  it('texture and colour classes are told apart from any central window', () => {
-    // ... while stripes, checks, reddish, bluish and the plain grey of a mark class are.
-    expect(centralCropAccuracy([0, 6, 7, 8, 9], 2)).toBeGreaterThan(0.95);
+  it('discs differ only by size, in the documented ratios', () => {
+    const area = (i: number) => {
+      let n = 0;
+      for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) if (isLight(pixel(dataset.train.images, i, x, y))) n++;
+      return n;
+    };
+    const mean = (name: string) => imagesOf(name).reduce((s, i) => s + area(i), 0) / imagesOf(name).length;
+    for (const name of ['small-disc', 'medium-disc', 'large-disc']) {
+      // π r² of the documented radius, within the pixel grid's and the ±5% jitter's error.
+      const expected = Math.PI * (SIZE * TEACHING_DISC_RADII[name]!) ** 2;
+      expect(mean(name) / expected).toBeGreaterThan(0.85);
+      expect(mean(name) / expected).toBeLessThan(1.15);
+    }
+    // Zooming in by up to 2× (a crop of s = 0.25) takes a small disc past the medium radius and a medium one past the large.
+    expect(2 * TEACHING_DISC_RADII['small-disc']!).toBeGreaterThan(TEACHING_DISC_RADII['medium-disc']!);
+    expect(2 * TEACHING_DISC_RADII['medium-disc']!).toBeGreaterThan(TEACHING_DISC_RADII['large-disc']!);
   });
 
-  it('the two disc classes differ by size', () => {
-    const light = ([r, g, b]: [number, number, number]) => ((r + g + b) / 3 > 190 ? 1 : 0);
-    const small = regionMeans(dataset, 4, light).interior;
-    const large = regionMeans(dataset, 5, light).interior;
-    // Disc area over the 24×24 interior: π(0.12·32)² ≈ 46 px vs π(0.3·32)² ≈ 290 px, less the bright-noise tail.
-    expect(small).toBeGreaterThan(0.03);
-    expect(small).toBeLessThan(0.12);
-    expect(large).toBeGreaterThan(0.35);
+  it('texture and colour are in every window; border marks are not', () => {
+    const redness = ([r, g, b]: [number, number, number]) => r - (g + b) / 2;
+    const blueness = ([r, g, b]: [number, number, number]) => b - (r + g) / 2;
+    const contrast = (i: number) => {
+      const values: number[] = [];
+      for (let y = SIZE / 4; y < (3 * SIZE) / 4; y++) for (let x = SIZE / 4; x < (3 * SIZE) / 4; x++) values.push(pixel(dataset.train.images, i, x, y)[0]);
+      return Math.max(...values) - Math.min(...values);
+    };
+    // The central window of every stripes image shows the grating's swing; of every tinted image, its tint.
+    expect(imagesOf('stripes').every((i) => contrast(i) > 60)).toBe(true);
+    expect(imagesOf('reddish').every((i) => centralMean(i, redness) > 80)).toBe(true);
+    expect(imagesOf('bluish').every((i) => centralMean(i, blueness) > 80)).toBe(true);
+    // The central window of a mark image is plain dark grey: the crop cut the cue away.
+    for (const name of ['one-edge-mark', 'two-edge-marks']) {
+      expect(imagesOf(name).every((i) => centralMean(i, (rgb) => (isYellow(rgb) ? 1 : 0)) === 0)).toBe(true);
+      expect(imagesOf(name).every((i) => centralMean(i, ([r, g, b]) => (r + g + b) / 3) < 90)).toBe(true);
+    }
   });
 });

@@ -12,10 +12,12 @@ import type { StudyArchive, StudyRecord } from '../../src/storage/studies';
 import type { WorkbenchState } from '../../src/app/state';
 import { Workbench } from '../../src/app/workbench';
 import { configHash, parseRunConfig } from '../../src/study/config';
+import { mitigationSummaries } from '../../src/study/mitigation';
 import { PRESETS } from '../../src/study/presets';
 import type { RunResult } from '../../src/study/results';
 
-const CLASSES = ['a', 'b', 'c', 'd'];
+// The smoke preset's synthetic class names, so that a per-class crop may name them.
+const CLASSES = ['pattern-0', 'pattern-1', 'pattern-2', 'pattern-3'];
 const DATASET = { name: 'four', classNames: CLASSES, testCount: 64, contentHash: 'e'.repeat(64) };
 
 /** A result as the worker returns it: `correct` test images right in each class of 16. */
@@ -71,8 +73,10 @@ class FakeEngine {
         this.rejectRun = reject;
       });
     }
-    const crop = parseRunConfig(request.config).augmentation.crop.kind;
-    const result = await resultOf(request, crop === 'none' ? [16, 16, 16, 16] : [16, 8, 16, 16]);
+    // The crop costs the second class half its images, unless its crop is turned off.
+    const { augmentation } = parseRunConfig(request.config);
+    const hurt = (augmentation.perClass?.['pattern-1'] ?? augmentation.crop).kind !== 'none';
+    const result = await resultOf(request, hurt ? [16, 8, 16, 16] : [16, 16, 16, 16]);
     // A durable run stores its result, as the real worker does.
     this.archive.stored.set(`${result.configHash}:${result.seed}`, result);
     return result;
@@ -239,6 +243,34 @@ describe('the workbench controllers', () => {
     expect(engine.deleted).toEqual(['import:pets']);
     expect(wb.state.study?.spec.name).toBe('smoke');
     expect(wb.state.study?.source).toEqual({ kind: 'preset', name: 'smoke' });
+  });
+
+  it('mitigate: refuse a comparison without verdicts, design the follow-up of the hurt class, note it until it runs, then show its recovery', async () => {
+    const { wb, engine } = await workbench();
+    wb.design.selectPreset('smoke');
+    await wb.runs.run();
+    const single = wb.state.comparison.analysis!.comparisons[0]!;
+    wb.mitigation.mitigate(single.treatment.configHash);
+    expect(wb.state.mitigation).toEqual({ followUp: null, problem: 'Nothing to mitigate: one seed a side gives no verdicts to act on.' });
+    expect(wb.state.study?.spec.name).toBe('smoke');
+
+    wb.design.designStudy({ ...PRESETS.smoke, seeds: [0, 1, 2] });
+    await wb.runs.run();
+    const comparison = wb.state.comparison.analysis!.comparisons[0]!;
+    expect(comparison.classes.map((c) => c.verdict)).toEqual([null, 'hurt', null, null]);
+    wb.mitigation.mitigate(comparison.treatment.configHash);
+    expect(wb.state.mitigation).toEqual({ followUp: { name: 'smoke · mitigated', of: 'resized crop s=0.5, wd 0', classes: ['pattern-1'], newRuns: 3 }, problem: null });
+    expect(wb.state.study?.spec.sweep.perClass).toEqual([{ 'pattern-1': { kind: 'none' } }]);
+    // The shown study stays until the follow-up runs.
+    expect(wb.state.shown?.spec.name).toBe('smoke');
+
+    const before = engine.calls.length;
+    await wb.runs.run();
+    expect(wb.state.phase).toBe('finished');
+    expect(engine.calls.slice(before).filter((c) => c.startsWith('run '))).toHaveLength(9);
+    expect(wb.state.mitigation.followUp).toBeNull();
+    const [summary] = mitigationSummaries(wb.state.comparison.analysis!);
+    expect(summary!.classes.map((c) => [c.className, c.originalVerdict, c.mitigatedVerdict, c.mitigated.estimate])).toEqual([['pattern-1', 'hurt', null, 0]]);
   });
 
   it('keep the shown results while the design is edited, until the new design runs', async () => {

@@ -1,7 +1,8 @@
 /**
  * The per-class views of one comparison (a regularized config against the
  * baseline): a picker, the summary in words with the method behind its
- * intervals, then (a) the change per class, (b) accuracy against strength,
+ * intervals, class-conditional augmentation (mitigate the hurt classes; a
+ * follow-up's recovery), then (a) the change per class, (b) accuracy against strength,
  * (c) the confusion change and (d) the class inspector. Renders the analysis
  * it is given and sends intents; the controller owns the selection.
  */
@@ -18,6 +19,8 @@ import './delta-chart';
 import './strength-chart';
 import './confusion-diff';
 import './class-inspector';
+import './mitigation-panel';
+import type { MitigationState } from '../../app/state';
 
 /** The comparison a treatment hash names, or the first. */
 export function pickComparison(analysis: StudyAnalysis | null, treatmentHash: string | null): Comparison | null {
@@ -90,6 +93,9 @@ export class ClassViews extends LitElement {
   @property({ attribute: false }) selectedComparison: string | null = null;
   @property({ attribute: false }) selectedClasses: number[] = [];
   @property({ attribute: false }) inspected: ClassInspection | null = null;
+  @property({ attribute: false }) mitigation: MitigationState = { followUp: null, problem: null };
+  /** Whether Run would start now: the mitigation's follow-up is offered to run. */
+  @property({ type: Boolean }) canRun = false;
 
   override render() {
     return html`<section aria-labelledby="views-heading">
@@ -142,6 +148,7 @@ export class ClassViews extends LitElement {
       <p class="summary" data-testid="views-summary">${summaryWords(c)} ${multiplicityWords(a)}</p>
       <p class="muted" data-testid="views-method">${methodWords(c, a)}</p>
       <p class="muted" data-testid="views-planning">${planningWords(c)}</p>
+      <cw-mitigation-panel .analysis=${a} .comparison=${c} .mitigation=${this.mitigation} ?canRun=${this.canRun}></cw-mitigation-panel>
       ${this.renderNotComparable(a)}
 
       <h3 id="delta-heading">${deltaHeading(c)}</h3>
