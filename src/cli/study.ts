@@ -5,7 +5,9 @@
  * Runs a study headless: the app's own engine, either in its worker in
  * headless Chromium (WebGPU on SwiftShader when the machine has no GPU) or in
  * Node on Dawn's WebGPU (src/runtime/), progress on stdout, and the results
- * file written at the end.
+ * file written at the end, after each run's per-class accuracy and, when the
+ * study has a treatment beside its baseline, the per-class verdicts that
+ * `npm run analyze` would print for that file.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -16,11 +18,13 @@ import { KERNEL_POLICIES, parseKernelPolicy, type KernelPolicy } from '../engine
 import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import type { NodeEngine } from '../runtime/node-engine';
 import { BACKENDS, type BackendName } from '../engine/backend';
+import { analyzeRuns } from '../study/analysis';
+import { analysisText } from '../study/analysis-report';
 import { ConfigError } from '../study/config';
 import { isPresetName, PRESETS } from '../study/presets';
 import { parseResultsFile, type ResultsFile } from '../study/results';
 import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
-import { withHeadlessPage } from './browser';
+import { serverUrl, startServer, withHeadlessPage } from './browser';
 import { UsageError, usage } from './usage';
 
 const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend ${BACKENDS.join('|')}]
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
   const results = runtime === 'node' ? await runInNode(spec, dawnBackend, kernels) : await runHeadless(spec, backend, kernels, values['hardware-gpu']);
   await writeFile(out, JSON.stringify(results, null, 2) + '\n');
   printSummary(results);
+  printVerdicts(results);
   console.log(`wrote ${out}`);
 }
 
@@ -88,30 +93,52 @@ async function loadSpec(configPath: string | undefined, preset: string | undefin
 /** The engine in this process on Dawn's WebGPU: the same study runner as the page's, over the same EngineApi. */
 async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<ResultsFile> {
   const { startNodeEngine } = await import('../runtime/node-engine');
-  const node: NodeEngine = await startNodeEngine(dawnBackend, kernels);
+  // The built-in and imported datasets are files under public/datasets/, fetched by URL as in the page.
+  const server = await startServer(ROOT);
   try {
-    const report = (event: StudyEvent) => console.log(describe(event));
-    report({ kind: 'backend', report: node.report });
-    return await runStudy(node.engine, spec, report);
+    const node: NodeEngine = await startNodeEngine(dawnBackend, kernels, serverUrl(server));
+    try {
+      const report = printer();
+      report({ kind: 'backend', report: node.report });
+      return await runStudy(node.engine, spec, report);
+    } finally {
+      node.close();
+    }
   } finally {
-    node.close();
+    await server.close();
   }
 }
 
 async function runHeadless(spec: StudySpec, backend: BackendName, kernels: KernelPolicy, hardwareGpu: boolean): Promise<ResultsFile> {
   return withHeadlessPage(ROOT, 'src/app/headless.html', { hardwareGpu }, async (page) => {
-    await page.exposeFunction('classwiseReport', (event: StudyEvent) => console.log(describe(event)));
+    await page.exposeFunction('classwiseReport', printer());
     await page.waitForFunction(() => typeof window.classwiseRunStudy === 'function');
     const raw = await page.evaluate(([s, b, k]) => window.classwiseRunStudy!(s, b, k), [spec, backend, kernels] as const);
     return parseResultsFile(raw);
   });
 }
 
+/** Prints each event; a download reports every chunk it receives, and a line for each tenth of it is enough on a terminal. */
+function printer(): (event: StudyEvent) => void {
+  let tenth = -1;
+  return (event) => {
+    if (event.kind === 'run-event' && event.event.kind === 'dataset-progress') {
+      const now = Math.floor((10 * event.event.loadedBytes) / Math.max(event.event.totalBytes, 1));
+      if (now === tenth) return;
+      tenth = now;
+    } else if (event.kind === 'run-start') {
+      tenth = -1;
+    }
+    console.log(describe(event));
+  };
+}
+
 function describe(event: StudyEvent): string {
   switch (event.kind) {
     case 'backend': {
       const { report } = event;
-      const adapter = report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture, report.adapter.description].filter(Boolean).join(' ')})` : '';
+      const words = report.adapter ? [report.adapter.vendor, report.adapter.architecture, report.adapter.description].filter(Boolean).join(' ') : '';
+      const adapter = words ? ` (${words})` : '';
       const fallbacks = report.fallbacks.map((f) => `\n  ${f.backend} unavailable: ${f.reason}`).join('');
       return `backend: ${report.backend}${adapter}, tfjs ${report.tfjsVersion}, kernels ${report.kernelPolicy}, ${report.userAgent}${fallbacks}`;
     }
@@ -152,6 +179,14 @@ function printSummary(results: ResultsFile): void {
     const classes = run.perClass.map((c) => `${c.class} ${percent(c.correct / Math.max(c.total, 1))}`).join(', ');
     console.log(`${run.configHash.slice(0, 12)} seed ${run.seed}: top-1 ${percent(run.top1)} | ${classes}`);
   }
+}
+
+/** A study of the baseline alone (the smoke preset, a single config) has nothing to compare, so prints no verdicts. */
+function printVerdicts(results: ResultsFile): void {
+  const analysis = analyzeRuns(results.runs, results.study.baseline);
+  if (analysis.comparisons.length === 0) return;
+  console.log('');
+  console.log(analysisText(analysis));
 }
 
 function percent(x: number): string {

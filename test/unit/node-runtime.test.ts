@@ -6,7 +6,7 @@
  * study end to end through the CLI, and the refusals.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,6 +75,36 @@ describe('npm run study -- --runtime node', () => {
       expect(r.perClass.reduce((n, c) => n + c.total, 0)).toBe(r.dataset.testCount);
       expect(r.history.every((h) => Number.isFinite(h.loss))).toBe(true);
     }
+  }, 180_000);
+
+  it('trains on a slice of the built-in Fashion-MNIST, fetched as the page fetches it, and prints the per-class verdicts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'classwise-node-'));
+    const config = join(dir, 'fashion-slice.json');
+    const out = join(dir, 'fashion-slice-results.json');
+    const slice = { kind: 'builtin', name: 'fashion-mnist', trainPerClass: 20, testPerClass: 10, classes: ['Shirt', 'Trouser'] };
+    const study = {
+      schema: 'classwise.study/1',
+      name: 'fashion-slice',
+      baseline: {
+        model: { arch: 'resnet8', width: 0.25 },
+        dataset: slice,
+        augmentation: { crop: { kind: 'none' }, flip: false },
+        training: { epochs: 1, batchSize: 20, optimizer: { lr: 0.1, momentum: 0.9 }, schedule: { kind: 'constant' }, evalEvery: 1 },
+      },
+      sweep: { crop: [{ kind: 'resized', scale: 0.25 }] },
+      seeds: [0, 1],
+    };
+    await writeFile(config, JSON.stringify(study));
+    const { code, stdout, stderr } = await cli('src/cli/study.ts', ['--runtime', 'node', '--dawn-backend', 'opengles', '--config', config, '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('dataset fashion-mnist (20 train + 10 test per class, 2 of 10 classes, slice seed 0): 40 train, 20 test images');
+    // A download is reported a tenth at a time, not once per chunk.
+    expect(stdout.split('\n').filter((line) => line.includes('dataset shard')).length).toBeLessThanOrEqual(11);
+    expect(stdout).toMatch(/resized crop s=0\.25, wd 0 \(\w+\) vs no crop, wd 0/);
+    expect(stdout).toMatch(/\nclass +baseline +treatment +Δ pp .* verdict/);
+    const results = await parseResultsFile(JSON.parse(await readFile(out, 'utf8')));
+    expect(results.runs).toHaveLength(4);
+    expect(results.runs.map((r) => r.perClass.map((c) => c.class))).toEqual(Array(4).fill(['Trouser', 'Shirt']));
   }, 180_000);
 
   it('says which Dawn backends it tried and why each failed, and suggests the browser', async () => {
