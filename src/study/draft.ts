@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { CachedDataset } from '../../workers/api';
 import { FASHION_MNIST_MANIFEST_PATH } from '../data/fashion-mnist';
 import { sliceOf } from '../data/slice';
-import type { CropConfig, DatasetConfig, SliceFields } from './config';
+import type { CropConfig, DatasetConfig } from './config';
 import { plainIssue } from './plain-issues';
 import { STUDY_SCHEMA, studySpecSchema, type StudySpec } from './study';
 
@@ -28,6 +28,13 @@ export interface Draft {
   teachTrain: string;
   teachTest: string;
   teachSeed: string;
+  /** A shard dataset's slice (Fashion-MNIST, a cached or imported set); blank takes the dataset whole on that count. */
+  sliceTrain: string;
+  sliceTest: string;
+  /** Class names, comma-separated (names such as "Ankle boot" hold spaces). */
+  sliceClasses: string;
+  sliceResize: string;
+  sliceSeed: string;
   arch: string;
   width: string;
   stem: 'auto' | 'imagenet' | 'small';
@@ -68,8 +75,6 @@ export interface Carried {
   /** Class-conditional crops (the baseline's, and the swept variants: a mitigation follow-up's), which the form does not edit. */
   perClass?: StudySpec['baseline']['augmentation']['perClass'];
   sweepPerClass?: StudySpec['sweep']['perClass'];
-  /** A shard dataset's slice (per-class counts, classes, resize), kept while the form names that dataset. */
-  slice?: { dataset: string; fields: SliceFields };
 }
 
 /** Defaults for a dataset kind the loaded spec did not use (README's example sizes). */
@@ -91,6 +96,7 @@ export function draftFromSpec(spec: StudySpec): { draft: Draft; carried: Carried
   const ratios = new Map<number, [number, number]>();
   for (const c of [crop, ...sweptCrops]) if (c.kind === 'resized') ratios.set(c.scale, c.ratio);
   const isRange = spec.seeds.every((seed, i) => seed === i);
+  const slice = sliceOf(dataset);
   const draft: Draft = {
     name: spec.name,
     description: spec.description,
@@ -105,6 +111,11 @@ export function draftFromSpec(spec: StudySpec): { draft: Draft; carried: Carried
     teachTrain: String(teach.trainPerClass),
     teachTest: String(teach.testPerClass),
     teachSeed: String(teach.seed),
+    sliceTrain: slice?.trainPerClass === undefined ? '' : String(slice.trainPerClass),
+    sliceTest: slice?.testPerClass === undefined ? '' : String(slice.testPerClass),
+    sliceClasses: slice?.classes?.join(', ') ?? '',
+    sliceResize: slice?.resize === undefined ? '' : String(slice.resize),
+    sliceSeed: slice?.seed === undefined ? '' : String(slice.seed),
     arch: model.arch,
     width: String(model.width),
     stem: model.stem,
@@ -133,16 +144,9 @@ export function draftFromSpec(spec: StudySpec): { draft: Draft; carried: Carried
     seedMode: isRange ? 'count' : 'list',
     seeds: isRange ? String(spec.seeds.length) : list(spec.seeds),
   };
-  const slice = sliceOf(dataset);
   return {
     draft,
-    carried: {
-      lossReadEvery: training.lossReadEvery,
-      ratios,
-      perClass: augmentation.perClass,
-      sweepPerClass: spec.sweep.perClass,
-      ...(slice && { slice: { dataset: draft.dataset, fields: slice } }),
-    },
+    carried: { lossReadEvery: training.lossReadEvery, ratios, perClass: augmentation.perClass, sweepPerClass: spec.sweep.perClass },
   };
 }
 
@@ -199,7 +203,9 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
     return tokens.filter((t) => !Number.isNaN(Number(t))).map(Number);
   };
 
-  const dataset = datasetFromDraft(d, number, carried);
+  // A blank slice field takes the dataset whole on that count, so it is left out rather than required.
+  const optional = (key: FieldKey): number | string | undefined => (String(d[key]).trim() === '' ? undefined : number(key));
+  const dataset = datasetFromDraft(d, number, optional);
   const ratioOf = (scale: number) => {
     const ratio = carried.ratios.get(scale);
     return ratio ? { ratio } : {};
@@ -283,7 +289,7 @@ export function checkDraft(d: Draft, carried: Carried): DraftCheck {
   return { spec: valid ? result.data : null, fields, general };
 }
 
-function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string, carried: Carried): unknown {
+function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string, optional: (key: FieldKey) => number | string | undefined): unknown {
   if (d.dataset === 'synthetic') {
     return {
       kind: 'synthetic',
@@ -298,7 +304,12 @@ function datasetFromDraft(d: Draft, number: (key: FieldKey) => number | string, 
   if (d.dataset === 'teaching') {
     return { kind: 'teaching', size: number('teachSize'), trainPerClass: number('teachTrain'), testPerClass: number('teachTest'), seed: number('teachSeed') };
   }
-  const slice = carried.slice?.dataset === d.dataset ? carried.slice.fields : {};
+  const classes = d.sliceClasses
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const fields = { trainPerClass: optional('sliceTrain'), testPerClass: optional('sliceTest'), classes: classes.length ? classes : undefined, resize: optional('sliceResize'), seed: optional('sliceSeed') };
+  const slice = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   if (d.dataset.startsWith('builtin:')) return { kind: 'builtin', name: d.dataset.slice('builtin:'.length), ...slice };
   return { kind: 'manifest', url: d.dataset.slice('manifest:'.length), ...slice };
 }
@@ -323,7 +334,8 @@ function fieldOfPath(path: readonly PropertyKey[], d: Draft, noCropCount: number
   if (group === 'dataset') {
     const synthetic: Record<string, FieldKey> = { size: 'synSize', channels: 'synChannels', classes: 'synClasses', trainPerClass: 'synTrain', testPerClass: 'synTest', seed: 'synSeed' };
     const teaching: Record<string, FieldKey> = { size: 'teachSize', trainPerClass: 'teachTrain', testPerClass: 'teachTest', seed: 'teachSeed' };
-    const table = d.dataset === 'synthetic' ? synthetic : d.dataset === 'teaching' ? teaching : {};
+    const shards: Record<string, FieldKey> = { trainPerClass: 'sliceTrain', testPerClass: 'sliceTest', classes: 'sliceClasses', resize: 'sliceResize', seed: 'sliceSeed' };
+    const table = d.dataset === 'synthetic' ? synthetic : d.dataset === 'teaching' ? teaching : shards;
     return (key !== undefined ? table[key] : undefined) ?? 'dataset';
   }
   if (group === 'augmentation') {
@@ -360,10 +372,15 @@ function issueMessage(issue: z.core.$ZodIssue, key: FieldKey | null, crops: Crop
   return base;
 }
 
-/** The draft with one field changed; switching how seeds are given rewrites them for the new mode. */
+/**
+ * The draft with one field changed; switching how seeds are given rewrites
+ * them for the new mode, and another dataset drops the class subset, whose
+ * names were the last dataset's (the counts and resize still mean the same).
+ */
 export function editDraft<K extends FieldKey>(draft: Draft, key: K, value: Draft[K]): Draft {
   const next = { ...draft, [key]: value };
   if (key === 'seedMode') next.seeds = convertSeeds(next.seeds, value as Draft['seedMode']);
+  if (key === 'dataset' && value !== draft.dataset) next.sliceClasses = '';
   return next;
 }
 

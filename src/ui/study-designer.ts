@@ -224,21 +224,10 @@ export class StudyDesigner extends LitElement {
   }
 
   private renderDataFields(d: Draft) {
-    const summary = this.datasetSummary;
-    let sizeNote: TemplateResult | typeof nothing = nothing;
-    if (d.dataset.startsWith('builtin:')) {
-      sizeNote = html`<p class="hint" data-testid="input-size">Input 28 × 28 × 1: Fashion-MNIST's own size. 60,000 training and 10,000 test images.</p>`;
-    } else if (d.dataset.startsWith('manifest:')) {
-      sizeNote = summary
-        ? html`<p class="hint" data-testid="input-size">
-            Input ${summary.shape.join(' × ')}: the dataset's own size (set when it was imported). ${summary.trainCount.toLocaleString('en')} training and
-            ${summary.testCount.toLocaleString('en')} test images.
-          </p>`
-        : html`<p class="hint" data-testid="input-size">Input size: the dataset's own (set when it was imported); shown once it is loaded.</p>`;
-    }
+    const shards = d.dataset.startsWith('builtin:') || d.dataset.startsWith('manifest:');
     return html`<fieldset>
       <legend>Data</legend>
-      ${this.select('dataset', 'Dataset', datasetOptions(d, this.datasets), sizeNote)}
+      ${this.select('dataset', 'Dataset', datasetOptions(d, this.datasets), shards ? this.sizeNote(d) : nothing)}
       ${d.dataset === 'synthetic'
         ? html`<div class="row">
               ${this.text('synSize', 'Input size (px)')} ${this.select('synChannels', 'Channels', [['3', '3 (colour)'], ['1', '1 (grey)']])}
@@ -250,7 +239,29 @@ export class StudyDesigner extends LitElement {
         ? html`<div class="row">${this.text('teachSize', 'Input size (px)', { hint: '16 to 256' })} ${this.text('teachSeed', 'Data seed')}</div>
             <div class="row">${this.text('teachTrain', 'Train / class')} ${this.text('teachTest', 'Test / class')}</div>`
         : nothing}
+      ${shards
+        ? html`<div class="row">${this.text('sliceTrain', 'Train / class', { placeholder: 'all' })} ${this.text('sliceTest', 'Test / class', { placeholder: 'all' })}</div>
+            ${this.text('sliceClasses', 'Classes', { numeric: false, placeholder: 'all', hint: 'names, comma-separated' })}
+            <div class="row">
+              ${this.text('sliceResize', 'Resize (px)', { placeholder: 'own size', hint: '1 to 512' })} ${this.text('sliceSeed', 'Slice seed', { placeholder: '0' })}
+            </div>`
+        : nothing}
     </fieldset>`;
+  }
+
+  /** What a shard dataset gives the model: its own size until the worker has loaded it (with its slice, if any). */
+  private sizeNote(d: Draft) {
+    const summary = this.datasetSummary;
+    if (summary) {
+      return html`<p class="hint" data-testid="input-size">
+        Input ${summary.shape.join(' × ')}${summary.slice ? ', as sliced' : ': the dataset’s own size'}. ${summary.trainCount.toLocaleString('en')} training and
+        ${summary.testCount.toLocaleString('en')} test images.
+      </p>`;
+    }
+    if (d.dataset.startsWith('builtin:') && [d.sliceTrain, d.sliceTest, d.sliceClasses, d.sliceResize].every((v) => v.trim() === '')) {
+      return html`<p class="hint" data-testid="input-size">Input 28 × 28 × 1: Fashion-MNIST’s own size. 60,000 training and 10,000 test images.</p>`;
+    }
+    return html`<p class="hint" data-testid="input-size">Input size and image counts: shown once the dataset is loaded.</p>`;
   }
 
   private renderModelFields() {

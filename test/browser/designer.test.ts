@@ -160,6 +160,20 @@ describe('the study designer', () => {
     await page.evaluate(() => window.designer.set({ error: 'other.json was refused: seeds: seeds must be distinct' }));
     expect(await byId('study-error').textContent()).toContain('seeds must be distinct');
     await page.evaluate(() => window.designer.set({ error: null }));
+
+    // A slice of a shard dataset is edited in its own fields, each mistake at its field.
+    await page.evaluate((spec) => window.designer.useSpec('fashion-quick.json', spec), PRESETS['fashion-quick']);
+    expect(await field('sliceTrain').inputValue()).toBe('1000');
+    expect(await field('sliceTest').inputValue()).toBe('300');
+    expect(await field('sliceClasses').inputValue()).toBe('');
+    expect(await byId('input-size').textContent()).toContain('shown once the dataset is loaded');
+    await field('sliceClasses').fill('Shirt, Sock');
+    expect(await byId('error-sliceClasses').textContent()).toContain('no class "Sock" in fashion-mnist');
+    await field('sliceClasses').fill('Shirt, T-shirt/top');
+    await field('sliceResize').fill('14');
+    expect(await byId('error-sliceClasses').count()).toBe(0);
+    expect((await designs()).at(-1)!.baseline.dataset).toEqual({ kind: 'builtin', name: 'fashion-mnist', trainPerClass: 1000, testPerClass: 300, classes: ['Shirt', 'T-shirt/top'], resize: 14 });
+    await page.evaluate((spec) => window.designer.useSpec('sweep.json', spec), PRESETS['fashion-crop-sweep']);
   });
 
   it('estimates the time from a measured step, and asks again when the model changes', async () => {

@@ -53,6 +53,30 @@ describe('the study draft', () => {
     expect(Object.keys(fieldsOf({ teachSize: '8' }).fields)).toEqual(['teachSize']);
   });
 
+  it('slices a shard dataset from its fields: blank ones take it whole, class names by commas, each mistake at its field', () => {
+    const fashion = (patch: Partial<Draft>) => fieldsOf({ dataset: 'builtin:fashion-mnist', ...patch });
+    expect(fashion({}).spec!.baseline.dataset).toEqual({ kind: 'builtin', name: 'fashion-mnist' });
+    const sliced = fashion({ sliceTrain: '100', sliceTest: ' 30 ', sliceClasses: 'Shirt, Ankle boot,,T-shirt/top', sliceResize: '14', sliceSeed: '2' });
+    expect(sliced.fields).toEqual({});
+    expect(sliced.spec!.baseline.dataset).toEqual({ kind: 'builtin', name: 'fashion-mnist', trainPerClass: 100, testPerClass: 30, classes: ['Shirt', 'Ankle boot', 'T-shirt/top'], resize: 14, seed: 2 });
+    // Back to the form as typed in it, and built again unchanged.
+    const again = draftFromSpec(sliced.spec!);
+    expect(again.draft).toMatchObject({ sliceTrain: '100', sliceTest: '30', sliceClasses: 'Shirt, Ankle boot, T-shirt/top', sliceResize: '14', sliceSeed: '2' });
+    expect(canonicalJson(checkDraft(again.draft, again.carried).spec)).toBe(canonicalJson(sliced.spec));
+
+    expect(fashion({ sliceTrain: '7000' }).fields).toEqual({ sliceTrain: [expect.stringContaining('6000')] });
+    expect(fashion({ sliceClasses: 'Shirt, Sock' }).fields).toEqual({ sliceClasses: [expect.stringContaining('no class "Sock" in fashion-mnist')] });
+    expect(fashion({ sliceClasses: 'Shirt' }).fields).toEqual({ sliceClasses: ['a subset needs at least 2 classes'] });
+    expect(fashion({ sliceResize: '0' }).fields).toEqual({ sliceResize: ['a resize must be a whole number of pixels from 1 to 512'] });
+    expect(fashion({ sliceResize: '513' }).fields).toEqual({ sliceResize: ['a resize must be a whole number of pixels from 1 to 512'] });
+    expect(fashion({ sliceTest: 'many' }).fields).toEqual({ sliceTest: ['“many” is not a number'] });
+    // Another dataset drops the class names, which were this one's, and keeps the counts.
+    const switched = editDraft({ ...teaching().draft, dataset: 'builtin:fashion-mnist', sliceTrain: '100', sliceClasses: 'Shirt, Coat' }, 'dataset', 'manifest:import:cifar-10');
+    expect(switched).toMatchObject({ sliceTrain: '100', sliceClasses: '' });
+    // A generated set ignores them: its own fields say how many images it makes.
+    expect(fieldsOf({ sliceTrain: '7000' }).spec!.baseline.dataset.kind).toBe('teaching');
+  });
+
   it('names the entry of a list field that is wrong', () => {
     expect(fieldsOf({ sweepDecays: '5e-4, -1' }).fields.sweepDecays).toEqual([expect.stringMatching(/^-1: /)]);
     expect(fieldsOf({ sweepScales: '0.5, 2' }).fields.sweepScales).toEqual([expect.stringMatching(/^2: /)]);
