@@ -200,6 +200,12 @@ function encodePng(width: number, height: number, rgba: Buffer): Uint8Array {
   return new Uint8Array(PNG.sync.write(png));
 }
 const file = (path: string, bytes: Uint8Array, type?: string): TestFile => ({ path, base64: base64(bytes), ...(type && { type }) });
+/** An 8×8 PNG whose signature and header are intact and whose pixel data (everything after IHDR) is noise. */
+const brokenPng = (): Uint8Array => {
+  const png = encodePng(8, 8, Buffer.alloc(8 * 8 * 4, 200));
+  const ihdrEnd = 8 + 8 + 13 + 4;
+  return new Uint8Array([...png.subarray(0, ihdrEnd), ...randomBytes(200)]);
+};
 
 /** train/ and test/ folders, mixed sizes, a JPEG among the PNGs, and a hidden file the plan ignores. */
 const colours: Record<string, { rgb: [number, number, number]; bytes: Uint8Array; exact: boolean }> = {
@@ -289,7 +295,8 @@ it('refuses bad input naming the file, and keeps every complete import and nothi
     mixed: refused(await importFolder(petFiles, { name: 'pets-unsized' })),
     emptyClass: refused(await importFolder([...petFiles, file('pets/train/green/', new Uint8Array(0))], { name: 'pets', size: 8 })),
     notImage: refused(await importFolder([...petFiles, file('pets/train/red/notes.txt', new TextEncoder().encode('a note'))], { name: 'pets', size: 8 })),
-    corrupt: refused(await importFolder([...petFiles, file('pets/test/red/bad.png', randomBytes(300), 'image/png')], { name: 'pets', size: 8 })),
+    disguised: refused(await importFolder([...petFiles, file('pets/test/red/bad.png', randomBytes(300), 'image/png')], { name: 'pets', size: 8 })),
+    corrupt: refused(await importFolder([...petFiles, file('pets/test/red/bad.png', brokenPng(), 'image/png')], { name: 'pets', size: 8 })),
   };
   expect(messages.truncated).toMatch(/^FormatError: truncated\.tar\.gz: truncated (gzip data|tar archive)/);
   expect(messages.random).toBe('FormatError: random.tar.gz: not a gzip-compressed tar archive (expected cifar-10-binary.tar.gz or cifar-100-binary.tar.gz)');
@@ -299,6 +306,8 @@ it('refuses bad input naming the file, and keeps every complete import and nothi
   expect(messages.mixed).toBe('FormatError: pets/train/red/r1.png: is 16×16 pixels, but pets/train/blue/b1.png is 8×8; images of mixed sizes need a resolution to resize to');
   expect(messages.emptyClass).toBe('FormatError: pets/train/green/: class "green" has no images');
   expect(messages.notImage).toBe('FormatError: pets/train/red/notes.txt: is not an image (by its extension; images are .jpg, .jpeg, .png, .webp)');
+  // Random bytes named .png are refused by their first bytes; a real PNG header over broken pixel data fails in the decoder.
+  expect(messages.disguised).toBe('FormatError: pets/test/red/bad.png: is not a PNG, JPEG or WebP image (by its first bytes), whatever its extension says');
   expect(messages.corrupt).toMatch(/^FormatError: pets\/test\/red\/bad\.png: cannot be decoded as an image \(.+\)$/);
 
   const after = await list();
