@@ -26,6 +26,7 @@ import { parseResultsFile, type ResultsFile } from '../study/results';
 import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
 import { serverUrl, startServer, withHeadlessPage } from './browser';
 import { UsageError, usage } from './usage';
+import { formatBytes } from '../util/units';
 
 const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend ${BACKENDS.join('|')}]
        [--dawn-backend auto|${DAWN_BACKENDS.join('|')}] [--kernels ${KERNEL_POLICIES.join('|')}] [--out FILE.json] [--hardware-gpu]
@@ -150,7 +151,7 @@ function describe(event: StudyEvent): string {
       const e = event.event;
       switch (e.kind) {
         case 'dataset-progress':
-          return `  dataset shard ${e.shard + 1}/${e.shards} ${e.fromCache ? 'from the cache' : 'downloaded'} (${(e.loadedBytes / 1e6).toFixed(1)} of ${(e.totalBytes / 1e6).toFixed(1)} MB)`;
+          return `  dataset shard ${e.shard + 1}/${e.shards} ${e.fromCache ? 'from the cache' : 'downloaded'} (${formatBytes(e.loadedBytes)} of ${formatBytes(e.totalBytes)})`;
         case 'dataset':
           return `  dataset ${e.name}: ${e.trainCount} train, ${e.testCount} test images`;
         case 'start':

@@ -15,7 +15,8 @@
  */
 import type { Dataset, Split } from '../data/dataset';
 import { FormatError } from './errors';
-import { formatMegabytes, gunzip, isGzip, isTar, readTar, type TarEntry } from './tar';
+import { gunzip, isGzip, isTar, readTar, type TarEntry } from './tar';
+import { formatBytes } from '../util/units';
 
 export const CIFAR_SOURCE = 'https://www.cs.toronto.edu/~kriz/cifar.html (Krizhevsky, 2009: Learning Multiple Layers of Features from Tiny Images)';
 
@@ -85,7 +86,7 @@ export async function parseCifarArchive(bytes: Uint8Array, fileName: string, opt
 /** Refuses, before it is read, a file too large to be a CIFAR binary archive (gzip never makes data much larger). */
 export function checkCifarArchiveSize(bytes: number, fileName: string): void {
   if (bytes > MAX_CIFAR_TAR_BYTES) {
-    throw new FormatError(fileName, `is ${formatMegabytes(bytes)}, more than the ${formatMegabytes(MAX_CIFAR_TAR_BYTES)} allowed (${CIFAR_SIZE_REASON}); refused before reading it`);
+    throw new FormatError(fileName, `is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_CIFAR_TAR_BYTES)} allowed (${CIFAR_SIZE_REASON}); refused before reading it`);
   }
 }
 

@@ -19,6 +19,7 @@
  */
 import { Rng } from '../util/rng';
 import { FormatError } from './errors';
+import { formatMemory } from '../util/units';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'] as const;
 export const DEFAULT_TEST_FRACTION = 0.2;
@@ -202,7 +203,7 @@ export function checkImportSize(count: number, width: number, height: number, ro
   if (bytes <= MAX_IMPORT_BYTES) return;
   throw new FormatError(
     root,
-    `${count} images of ${width}×${height} RGB would take ${(bytes / 2 ** 30).toFixed(2)} GiB in memory, more than the ${MAX_IMPORT_BYTES / 2 ** 30} GiB an import may hold; resize to a smaller resolution or import fewer images`,
+    `${count} images of ${width}×${height} RGB would take ${formatMemory(bytes)} in memory, more than the ${formatMemory(MAX_IMPORT_BYTES)} an import may hold; resize to a smaller resolution or import fewer images`,
   );
 }
 

@@ -11,6 +11,7 @@
  * Pure: no tfjs, no DOM.
  */
 import { FormatError } from './errors';
+import { formatMemory } from '../util/units';
 
 export type ImageKind = 'png' | 'jpeg' | 'webp';
 
@@ -112,7 +113,7 @@ export function checkDecodable(header: ImageHeader, file: string, side?: { maxSi
   if (width * height > MAX_DECODED_PIXELS) {
     throw new FormatError(
       file,
-      `declares ${width}×${height} pixels (${((width * height * 4) / 2 ** 30).toFixed(1)} GiB decoded), more than the ${Math.sqrt(MAX_DECODED_PIXELS)}×${Math.sqrt(MAX_DECODED_PIXELS)} an import decodes; it is refused before decoding`,
+      `declares ${width}×${height} pixels (${formatMemory(width * height * 4)} decoded), more than the ${Math.sqrt(MAX_DECODED_PIXELS)}×${Math.sqrt(MAX_DECODED_PIXELS)} an import decodes; it is refused before decoding`,
     );
   }
   if (side && (width > side.maxSide || height > side.maxSide)) {

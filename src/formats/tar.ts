@@ -8,6 +8,7 @@
  */
 import { readAll, TooManyBytes } from '../util/bytes';
 import { FormatError } from './errors';
+import { formatBytes } from '../util/units';
 
 const BLOCK = 512;
 
@@ -44,7 +45,7 @@ export interface GunzipLimit {
  */
 export async function gunzip(bytes: Uint8Array, file = 'archive', limit?: GunzipLimit): Promise<Uint8Array> {
   if (!isGzip(bytes)) throw new FormatError(file, 'not a gzip file (it does not start with the gzip magic bytes 1f 8b)');
-  const allowed = () => `the ${formatMegabytes(limit!.maxBytes)} allowed (${limit!.why})`;
+  const allowed = () => `the ${formatBytes(limit!.maxBytes)} allowed (${limit!.why})`;
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
@@ -58,10 +59,6 @@ export async function gunzip(bytes: Uint8Array, file = 'archive', limit?: Gunzip
     const message = error instanceof Error ? error.message : String(error);
     throw new FormatError(file, /end of file|unexpected end|truncat/i.test(message) ? 'truncated gzip data' : `corrupt gzip data (${message})`);
   }
-}
-
-export function formatMegabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 }
 
 /**

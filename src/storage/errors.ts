@@ -2,19 +2,7 @@
  * What can go wrong with the browser's storage, as errors whose messages can
  * be shown to the user as they are: what happened, and what to do about it.
  */
-
-/** Bytes in the units people read: `812 B`, `48.0 KB`, `1.25 MB`, `3.10 GB` (powers of 1024). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return 'an unknown amount';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toPrecision(3)} ${units[unit]}`;
-}
+import { formatBytes } from '../util/units';
 
 /** `name: message` of anything thrown. */
 export function describeError(error: unknown): string {

@@ -7,4 +7,4 @@ export { CheckpointStore, checkpointBytes } from './checkpoints';
 export type { CheckpointStoreOptions } from './checkpoints';
 export { storageStatus, requestPersistence } from './status';
 export type { StorageStatus } from './status';
-export { CorruptShardError, ShardDownloadError, StorageFullError, StorageUnavailableError, formatBytes, isQuotaExceeded } from './errors';
+export { CorruptShardError, ShardDownloadError, StorageFullError, StorageUnavailableError, isQuotaExceeded } from './errors';

@@ -12,6 +12,7 @@ import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_SIDE, FASHION_MNIST_TEST_PER_C
 import { TEACHING_CLASSES, TEACHING_MIN_SIZE } from '../data/teaching';
 import { plainIssue } from './plain-issues';
 import { canonicalJson, sha256Hex } from '../util/hash';
+import { formatMemory } from '../util/units';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet8', 'resnet20', 'resnet32', 'resnet56'] as const;
 export type Arch = (typeof ARCHS)[number];
@@ -53,19 +54,8 @@ function checkGeneratedSize(
     path: [field],
     message:
       `${classes} classes × ${dataset.trainPerClass} + ${dataset.testPerClass} images of ${dataset.size}×${dataset.size}×${channels} would take ` +
-      `${formatBytes(bytes)} in memory; a generated set may take at most ${formatBytes(MAX_GENERATED_BYTES)}`,
+      `${formatMemory(bytes)} in memory; a generated set may take at most ${formatMemory(MAX_GENERATED_BYTES)}`,
   });
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 export const syntheticDatasetSchema = z

@@ -13,6 +13,7 @@ import type { StorageStatus } from '../storage/status';
 import { sendIntent } from './intents';
 import { percent } from './format';
 import { panelStyles } from './styles';
+import { formatBytes } from '../util/units';
 
 const ARCHIVE_EXTENSIONS = ['.tar.gz', '.tgz', '.tar'];
 const DEFAULT_SIZE = 32;
@@ -24,20 +25,6 @@ const STAGE_TEXT: Record<NonNullable<ImportView['progress']>['stage'], string> =
   sharding: 'Writing shards',
   storing: 'Storing',
 };
-
-/** Bytes in decimal units with one decimal (as browsers and disks count them): "12.3 MB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  if (bytes < 1000) return `${Math.round(bytes)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** A timestamp as local "YYYY-MM-DD HH:MM", the same in every locale. */
 export function formatDate(iso: string): string {

@@ -9,7 +9,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { DatasetSummary, MeasureProgress } from '../../workers/api';
-import { formatBytes } from '../storage/errors';
+import { formatBytes } from '../util/units';
 import { CONFIRM_ABOVE_SECONDS, estimateStudy, hourOnThisDevice, type StepEstimate, type StudyEstimate } from '../study/estimate';
 import { designPlan, PLANNED_DROP, TARGET_POWER } from '../study/planning';
 import { describeCrop, planRuns, type StudySpec } from '../study/study';

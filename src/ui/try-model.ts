@@ -14,11 +14,12 @@ import { percent } from './format';
 import { sendIntent } from './intents';
 import { panelStyles } from './styles';
 import { paintImage } from './views/class-inspector';
+import { formatBytes } from '../util/units';
 
 /** The long side an image is scaled down to before it goes to the worker. */
 const SEND_SIDE = 512;
 /** Files larger than this are refused before decoding. */
-const MAX_FILE_BYTES = 30 * 1024 * 1024;
+const MAX_FILE_BYTES = 30e6;
 const TOP = 5;
 
 @customElement('cw-try-model')
@@ -235,7 +236,7 @@ export class TryModel extends LitElement {
   private async read(file: File): Promise<void> {
     this.readError = null;
     if (file.size > MAX_FILE_BYTES) {
-      this.readError = `${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB: at most ${MAX_FILE_BYTES / 2 ** 20} MB is read.`;
+      this.readError = `${file.name} is ${formatBytes(file.size)}: at most ${formatBytes(MAX_FILE_BYTES)} is read.`;
       return;
     }
     let bitmap: ImageBitmap;

@@ -187,7 +187,7 @@ describe('the study designer', () => {
     expect(await byId('measure-stage').textContent()).toBe('Measuring: starting…');
     const fetch = { loadedBytes: 7 * 2 ** 20, totalBytes: 52 * 2 ** 20, shard: 2, shards: 14, fromCache: false };
     await page.evaluate((p) => window.designer.set({ measureProgress: { stage: 'dataset', fetch: p } }), fetch);
-    expect(await byId('measure-stage').textContent()).toBe('Measuring: loading the dataset, shard 3 of 14 (7.00 MB of 52.0 MB)…');
+    expect(await byId('measure-stage').textContent()).toBe('Measuring: loading the dataset, shard 3 of 14 (7.34 MB of 54.5 MB)…');
     await page.evaluate(() => window.designer.set({ measureProgress: { stage: 'steps', done: 0, total: 4 } }));
     expect(await byId('measure-stage').textContent()).toMatch(/^Measuring: the warm-up step, which compiles the shaders/);
     await page.evaluate(() => window.designer.set({ measureProgress: { stage: 'steps', done: 2, total: 4 } }));

@@ -320,7 +320,7 @@ it('turns a full quota into StorageFullError naming the archive, leaving nothing
   const before = await list();
   const report = await importArchive({ base64: base64(big), name: 'big-cifar-10.tar.gz' });
   const message = refused(report);
-  expect(message).toMatch(/^StorageFullError: Not enough browser storage to save shard train-001\.bin of the import of big-cifar-10\.tar\.gz: it needs 1\.86 MB/);
+  expect(message).toMatch(/^StorageFullError: Not enough browser storage to save shard train-001\.bin of the import of big-cifar-10\.tar\.gz: it needs 1\.96 MB/);
   // The first shard was stored before the quota ran out.
   expect(report.progress.filter((p) => p.stage === 'storing').at(-1)).toEqual({ stage: 'storing', done: 1, total: 3 });
   expect(await list()).toEqual(before);

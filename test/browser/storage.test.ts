@@ -222,7 +222,7 @@ describe('dataset cache', () => {
       const full = await load(d.url);
       expect(full).toMatchObject({ ok: false, name: 'StorageFullError' });
       if (full.ok) return;
-      expect(full.message).toMatch(/d\/shard-1\.bin: it needs 2\.38 MB/);
+      expect(full.message).toMatch(/d\/shard-1\.bin: it needs 2\.5 MB/);
       expect(full.message).toMatch(/used of a .* quota/);
       expect(counts('d')).toEqual([1, 1, 0]);
       const dShards = (await stored()).filter((s) => s.datasetIds.includes(d.url)).map((s) => s.sha256);
@@ -238,12 +238,12 @@ describe('dataset cache', () => {
       ok(await session.page.evaluate((spec) => window.storageHarness!.saveCheckpoint(spec), small));
       const big = await session.page.evaluate((spec) => window.storageHarness!.saveCheckpoint(spec), { ...small, step: 2, size: 320_000 });
       expect(big).toMatchObject({ ok: false, name: 'StorageFullError' });
-      expect(big.ok || big.message).toMatch(/the checkpoint of run quota:0 at step 2: it needs 2\.44 MB/);
+      expect(big.ok || big.message).toMatch(/the checkpoint of run quota:0 at step 2: it needs 2\.5\d MB/);
       expect((await session.page.evaluate((spec) => window.storageHarness!.loadCheckpoint(spec.runKey, spec), small))?.identical).toBe(true);
       // Ending the run with a model too big for what is left: refused whole, the checkpoint kept to resume from.
       const ending = await session.page.evaluate((spec) => window.storageHarness!.completeRun(spec), { ...small, step: 3, size: 320_000 });
       expect(ending).toMatchObject({ ok: false, name: 'StorageFullError' });
-      expect(ending.ok || ending.message).toMatch(/the result and trained model of run quota:0: it needs 2\.44 MB/);
+      expect(ending.ok || ending.message).toMatch(/the result and trained model of run quota:0: it needs 2\.5\d MB/);
       expect(await session.page.evaluate(() => window.storageHarness!.runRecords('quota:0'))).toEqual({ checkpoint: true, listed: true, result: null, model: null });
       expect((await session.page.evaluate((spec) => window.storageHarness!.loadCheckpoint(spec.runKey, spec), small))?.identical).toBe(true);
       expect(await session.page.evaluate(() => window.storageHarness!.deleteCheckpoint('quota:0'))).toBe(true);

@@ -15,8 +15,8 @@ import { launchChromium, type HeadlessChromium } from '../../src/cli/browser';
 import { makeCifar10 } from '../unit/formats-fixtures';
 import { until } from './session';
 
-/** Decimal byte sizes as the panel writes them: "12.3 MB", "512 B". */
-const BYTES = String.raw`\d+(\.\d)? (B|kB|MB|GB|TB|PB)`;
+/** Decimal byte sizes as the panel writes them (src/util/units.ts): "12.3 MB", "1.96 MB", "512 B". */
+const BYTES = String.raw`\d+(\.\d+)? (B|kB|MB|GB|TB|PB)`;
 
 function png(size: number, colour: [number, number, number]): Buffer {
   const image = new PNG({ width: size, height: size });

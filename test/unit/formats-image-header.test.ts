@@ -89,7 +89,7 @@ describe('checkDecodable', () => {
     expect(() => checkDecodable({ kind: 'png', width: 8192, height: 8192 }, 'a.png')).not.toThrow();
     expect(8192 * 8192).toBe(MAX_DECODED_PIXELS);
     expect(problem(() => checkDecodable({ kind: 'png', width: 32000, height: 32000 }, 'bomb.png'))).toBe(
-      'bomb.png: declares 32000×32000 pixels (3.8 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding',
+      'bomb.png: declares 32000×32000 pixels (3.81 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding',
     );
     expect(problem(() => checkDecodable({ kind: 'jpeg', width: 5000, height: 100 }, 'wide.jpg', { maxSide: 4096, hint: 'choose a resolution to resize to' }))).toBe(
       'wide.jpg: is 5000×100 pixels, larger than 4096 on a side; choose a resolution to resize to',

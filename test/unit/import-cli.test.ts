@@ -271,7 +271,7 @@ describe('npm run import, image folders', { timeout: 60_000 }, () => {
       expect(r!.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     }
     expect(r1!.stderr.trim()).toBe(
-      `error: ${join(bomb, 'a/0.png')}: declares 32000×32000 pixels (3.8 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding`,
+      `error: ${join(bomb, 'a/0.png')}: declares 32000×32000 pixels (3.81 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding`,
     );
     expect(r2!.stderr.trim()).toBe(
       `error: ${huge}: 22 images of 4096×4096 RGB would take 1.03 GiB in memory, more than the 1 GiB an import may hold; resize to a smaller resolution or import fewer images`,
