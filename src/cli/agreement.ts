@@ -28,6 +28,7 @@ import { parseResultsFile, type RunResult } from '../study/results';
 import { PRESETS } from '../study/presets';
 import { STUDY_SCHEMA, type StudySpecInput } from '../study/study';
 import { describeStudyDataset } from './study-dataset';
+import { runCommand } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SUBSET_DIR = join(ROOT, 'public/datasets/fashion-mnist-1k');
@@ -157,7 +158,4 @@ async function runCase(name: string, spec: StudySpecInput, backend: BackendName,
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runCommand(main);

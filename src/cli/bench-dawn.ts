@@ -8,6 +8,7 @@
 import { benchDawn } from '../bench/dawn';
 import type { ModelCase } from '../bench/training';
 import type { DawnBackend } from '../runtime/options';
+import { runCommand } from './command';
 
 export interface DawnPlan {
   backend: DawnBackend;
@@ -19,12 +20,10 @@ export interface DawnPlan {
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
-benchDawn(plan.backend, plan.models, plan.steps, plan.budgetSec, (line) => console.error(`[bench] ${line}`), plan.policy)
-  .then((result) => {
+runCommand(
+  async () => {
+    const result = await benchDawn(plan.backend, plan.models, plan.steps, plan.budgetSec, (line) => console.error(`[bench] ${line}`), plan.policy);
     console.log(JSON.stringify(result));
-    process.exit(0);
-  })
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  });
+  },
+  { stacks: false },
+);

@@ -22,7 +22,7 @@ import { TILED_KERNELS } from '../engine/kernels/names';
 import { buildArchitecture } from '../model/architecture';
 import { ARCHS, type Arch } from '../study/config';
 import { parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
-import { UsageError, usage } from './usage';
+import { runCommand, UsageError, usage } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -82,23 +82,17 @@ function parseModel(value: string): { arch: Arch; size: number; batch: number } 
 const ms = (v: number | null) => (v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        runtime: { type: 'string', default: 'browser' },
-        'dawn-backend': { type: 'string', default: 'auto' },
-        model: { type: 'string', default: 'resnet20@32x32' },
-        kernels: { type: 'string', default: TILED_KERNELS.join(',') },
-        reps: { type: 'string', default: '3' },
-        'hardware-gpu': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
+  const { values } = parseArgs({
+    options: {
+      runtime: { type: 'string', default: 'browser' },
+      'dawn-backend': { type: 'string', default: 'auto' },
+      model: { type: 'string', default: 'resnet20@32x32' },
+      kernels: { type: 'string', default: TILED_KERNELS.join(',') },
+      reps: { type: 'string', default: '3' },
+      'hardware-gpu': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return;
@@ -144,7 +138,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+runCommand(main, { stacks: false });

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { PipelineCase } from '../bench/pipeline';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import { launchChromium, serverUrl, startServer } from './browser';
+import { runCommand } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -62,7 +63,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runCommand(main, { stacks: false });

@@ -26,6 +26,7 @@ import { CUSTOM_KERNELS, parseKernelPolicy } from '../engine/kernels/names';
 import { DAWN_AUTO, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import type { DawnPlan } from './bench-dawn';
 import { launchChromium, serverUrl, startServer } from './browser';
+import { runCommand } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ARCHS: Arch[] = ['resnet20', 'resnet18', 'resnet50'];
@@ -193,7 +194,4 @@ async function browserSuite(plan: BenchPlan, kernelCases: string[] | 'all' | 'no
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runCommand(main, { stacks: false });

@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { Contributor, studyToContribute, type ContributeBudget, type ContributeState } from '../app/contributor';
 import { CoordinatorClient, type StudySummary } from '../app/coordinator-client';
 import { KERNEL_POLICIES, parseKernelPolicy, type KernelPolicy } from '../engine/kernels/names';
-import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
+import { DAWN_BACKENDS, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import { withHeadlessPage } from './browser';
-import { UsageError, usage } from './usage';
+import { runCommand, UsageError, usage } from './command';
 
 const USAGE = `usage: npm run contribute -- --coordinator URL [--runtime node|browser] [--study ID] [--units N] [--minutes M] [--name NAME]
        [--dawn-backend auto|${DAWN_BACKENDS.join('|')}] [--kernels ${KERNEL_POLICIES.join('|')}] [--volunteer FILE] [--hardware-gpu]
@@ -142,15 +142,4 @@ function summarize(state: ContributeState): void {
   console.log(`${state.done.length} unit${state.done.length === 1 ? '' : 's'} uploaded. ${state.message ?? ''}`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof Error && error.name === DawnUnavailable.name) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof UsageError) {
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runCommand(main, { usage: USAGE, stacks: false });

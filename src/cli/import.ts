@@ -26,7 +26,7 @@ import { FormatError } from '../formats/errors';
 import { checkImportSize, checkSameSize, DEFAULT_TEST_FRACTION, firstChannel, isGreyRgb, planImageFolder, type ImageFolderPlan, type PlannedImage } from '../formats/image-folder';
 import { checkDecodable, readImageHeader, type ImageHeader } from '../formats/image-header';
 import { DEFAULT_SHARD_BYTES, shardDataset, type ShardedDataset } from '../formats/shards';
-import { ConfigError } from '../study/config';
+import { runCommand, UsageError } from './command';
 
 const USAGE = `usage: npm run import -- <archive.tar.gz | folder> --out DIR [--labels fine|coarse] [--shard-mb 4]
                           [--test-fraction ${DEFAULT_TEST_FRACTION}] [--seed 0] [--name NAME]
@@ -39,7 +39,6 @@ const USAGE = `usage: npm run import -- <archive.tar.gz | folder> --out DIR [--l
   --seed           <class>/<image> folders: seeds which images are held out (default 0)
   --name           the dataset's name (default: cifar-10, cifar-100, cifar-100-coarse, or the folder's name)`;
 
-class UsageError extends Error {}
 
 const SHARD_FILE = /^(train|test)-\d+\.bin$/;
 
@@ -277,15 +276,4 @@ function decodeImage(bytes: Buffer, header: ImageHeader, path: string): { width:
   throw new FormatError(path, 'is neither a PNG nor a JPEG (by its first bytes), whatever its extension says');
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof FormatError) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof UsageError || error instanceof ConfigError) {
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runCommand(main, { usage: USAGE, refusals: [(error) => error instanceof FormatError] });

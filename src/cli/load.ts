@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LEASE_HEARTBEAT, runLoad, type LoadReport } from '../coordinator/load/run';
 import type { RouteSummary } from '../coordinator/load/recorder';
+import { runCommand, UsageError } from './command';
 
 const USAGE = `usage: npm run load -- [--coordinator URL] [--volunteers N] [--units N] [--seconds S]
                        [--heartbeat-seconds S] [--train-seconds MIN-MAX] [--timeout-ms MS] [--kill-after S]
@@ -30,7 +31,6 @@ const USAGE = `usage: npm run load -- [--coordinator URL] [--volunteers N] [--un
   --timeout-ms         a request unanswered this long is a time-out (default 10000)
   --kill-after         SIGKILL the coordinator this many seconds in, then check its database (only one started here)`;
 
-class UsageError extends Error {}
 
 function int(value: string | undefined, fallback: number, flag: string, max: number): number {
   if (value === undefined) return fallback;
@@ -116,8 +116,4 @@ async function main(): Promise<void> {
   print(report);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  if (error instanceof UsageError) console.error(USAGE);
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+runCommand(main, { usage: USAGE, stacks: false });

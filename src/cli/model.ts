@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ARCHS, ConfigError, modelSchema, parseWith, type ModelConfig } from '../study/config';
 import { buildArchitecture, countParameters, resolveStem, summarize, type InputShape } from '../model/architecture';
+import { UsageError } from './command';
 
 export const USAGE = `usage: npm run model -- --arch ARCH --classes N --input H,W,C [--width W] [--stem auto|imagenet|small]
 
@@ -18,10 +19,6 @@ export const USAGE = `usage: npm run model -- --arch ARCH --classes N --input H,
   --width     channel multiplier (default 1)
   --stem      auto (default: small below 64 px), imagenet (7x7 + max-pool) or small (3x3, no pool)
   --help      print this message`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface ModelArgs {
   help: boolean;

@@ -11,10 +11,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../study/config';
 import { isPresetName, PRESETS } from '../study/presets';
 import { parseStudySpec, planRuns, type StudySpec } from '../study/study';
 import { DatasetUnavailable, describeStudyDataset } from './study-dataset';
+import { runCommand, UsageError } from './command';
 
 /** Where `npm run coordinator` listens by default. */
 const DEFAULT_COORDINATOR = 'http://127.0.0.1:8787';
@@ -27,7 +27,6 @@ const USAGE = `usage: npm run publish-study -- (--config FILE.json | --preset NA
   --max-replicas  replicas tried before a unit is left inconclusive (default quorum + 2)
   The admin token is read from CLASSWISE_ADMIN_TOKEN.`;
 
-class UsageError extends Error {}
 
 async function loadSpec(configPath: string | undefined, preset: string | undefined): Promise<StudySpec> {
   if ((configPath === undefined) === (preset === undefined)) throw new UsageError('give exactly one of --config FILE.json or --preset NAME');
@@ -93,9 +92,4 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
-main().catch((error: unknown) => {
-  const usage = error instanceof UsageError || error instanceof ConfigError || error instanceof DatasetUnavailable;
-  console.error(error instanceof Error ? error.message : String(error));
-  if (error instanceof UsageError) console.error(USAGE);
-  process.exit(usage ? 2 : 1);
-});
+runCommand(main, { usage: USAGE, refusals: [(error) => error instanceof DatasetUnavailable], stacks: false });

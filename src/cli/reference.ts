@@ -16,9 +16,9 @@ import { parseArgs } from 'node:util';
 import type { KernelSet, ReferenceEnvironment } from '../app/reference';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import { parseCase, parseReferenceText, ReferenceFileError } from '../engine/reference/fixture';
-import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
+import { DAWN_BACKENDS, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import { formatCaseReport, verdictLine, type CaseReport } from '../engine/reference/report';
-import { UsageError, usage } from './usage';
+import { ENGINE_OPTIONS, runCommand, UsageError, usage } from './command';
 
 const KERNEL_SETS: readonly KernelSet[] = ['custom', 'tiled', 'stock'];
 const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [--backend ${BACKENDS.join('|')}] [--dawn-backend auto|${DAWN_BACKENDS.join('|')}]
@@ -36,24 +36,10 @@ const USAGE = `usage: npm run reference -- FILE.json [--runtime browser|node] [-
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        backend: { type: 'string', default: 'webgpu' },
-        runtime: { type: 'string', default: 'browser' },
-        'dawn-backend': { type: 'string', default: 'auto' },
-        kernels: { type: 'string', default: 'custom' },
-        out: { type: 'string' },
-        'hardware-gpu': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: ENGINE_OPTIONS,
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -150,12 +136,4 @@ function describeEnvironment(e: ReferenceEnvironment): string {
   return `${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${kernels}`;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const refused = error instanceof UsageError || error instanceof ReferenceFileError || (error instanceof Error && error.name === DawnUnavailable.name);
-    console.error(`reference: ${error instanceof Error ? error.message : String(error)}`);
-    if (error instanceof UsageError) console.error(USAGE);
-    process.exit(refused ? 2 : 1);
-  },
-);
+runCommand(main, { usage: USAGE, refusals: [(error) => error instanceof ReferenceFileError] });

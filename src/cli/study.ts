@@ -15,17 +15,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runStudy, type StudyEvent } from '../app/study-runner';
 import { KERNEL_POLICIES, parseKernelPolicy, type KernelPolicy } from '../engine/kernels/names';
-import { DAWN_BACKENDS, DawnUnavailable, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
+import { DAWN_BACKENDS, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import type { NodeEngine } from '../runtime/node-engine';
 import { BACKENDS, type BackendName } from '../engine/backend';
 import { analyzeRuns } from '../study/analysis';
 import { analysisText } from '../study/analysis-report';
-import { ConfigError } from '../study/config';
 import { isPresetName, PRESETS } from '../study/presets';
 import { parseResultsFile, type ResultsFile } from '../study/results';
 import { parseStudySpec, STUDY_SCHEMA, type StudySpec } from '../study/study';
 import { serverUrl, startServer, withHeadlessPage } from './browser';
-import { UsageError, usage } from './usage';
+import { ENGINE_OPTIONS, runCommand, UsageError, usage } from './command';
 import { formatBytes } from '../util/units';
 
 const USAGE = `usage: npm run study -- (--config FILE.json | --preset NAME) [--runtime browser|node] [--backend ${BACKENDS.join('|')}]
@@ -43,17 +42,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: {
-      config: { type: 'string' },
-      preset: { type: 'string' },
-      backend: { type: 'string', default: 'webgpu' },
-      runtime: { type: 'string', default: 'browser' },
-      'dawn-backend': { type: 'string', default: 'auto' },
-      kernels: { type: 'string', default: 'custom' },
-      out: { type: 'string' },
-      'hardware-gpu': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
+    options: { config: { type: 'string' }, preset: { type: 'string' }, ...ENGINE_OPTIONS },
   });
   if (values.help) {
     console.log(USAGE);
@@ -194,15 +183,4 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof Error && error.name === DawnUnavailable.name) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof UsageError || error instanceof ConfigError) {
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runCommand(main, { usage: USAGE });

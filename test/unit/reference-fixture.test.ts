@@ -204,8 +204,8 @@ describe('npm run reference, bad input', () => {
     await writeFile(kind, JSON.stringify(file));
     const [notJson, unknownKind] = await Promise.all([reference(broken), reference(kind, '--backend', 'cpu')]);
     expect(notJson.code).toBe(2);
-    expect(notJson.stderr).toMatch(/^reference: not JSON: /);
+    expect(notJson.stderr).toMatch(/^error: not JSON: /);
     expect(unknownKind.code).toBe(2);
-    expect(unknownKind.stderr).toMatch(/^reference: case "resized-crop-28x28x1": kind: unknown case kind "rotate"/);
+    expect(unknownKind.stderr).toMatch(/^error: case "resized-crop-28x28x1": kind: unknown case kind "rotate"/);
   });
 });
