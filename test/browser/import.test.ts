@@ -8,6 +8,7 @@
  * behind. The tests share one profile and run in order.
  */
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -18,7 +19,7 @@ import { datasetIdentity } from '../../src/data/dataset';
 import { parseCifarArchive } from '../../src/formats/cifar';
 import { planImageFolder } from '../../src/formats/image-folder';
 import { parseRunConfig } from '../../src/study/config';
-import { CIFAR100_COARSE, CIFAR10_NAMES, fixturePixel, gzip, makeCifar10, makeCifar100, makeTar } from '../unit/formats-fixtures';
+import { CIFAR100_COARSE, CIFAR10_NAMES, fixturePixel, gzip, makeCifar10, makeCifar100, makeTar, pngClaiming } from '../unit/formats-fixtures';
 import { openHarness, type HarnessSession } from './session';
 
 /**
@@ -297,6 +298,10 @@ it('refuses bad input naming the file, and keeps every complete import and nothi
     notImage: refused(await importFolder([...petFiles, file('pets/train/red/notes.txt', new TextEncoder().encode('a note'))], { name: 'pets', size: 8 })),
     disguised: refused(await importFolder([...petFiles, file('pets/test/red/bad.png', randomBytes(300), 'image/png')], { name: 'pets', size: 8 })),
     corrupt: refused(await importFolder([...petFiles, file('pets/test/red/bad.png', brokenPng(), 'image/png')], { name: 'pets', size: 8 })),
+    // What would exhaust memory, refused before it does: a 68-byte PNG claiming 32,000² pixels, and 210 kB of gzip
+    // inflating to 210 MB (one member: the browser's DecompressionStream refuses the members after the first as junk).
+    hugeImage: refused(await importFolder([...petFiles, file('pets/train/red/huge.png', pngClaiming(32000, 32000), 'image/png')], { name: 'pets', size: 8 })),
+    gzipBomb: refused(await importArchive({ base64: base64(gzipSync(Buffer.alloc(210e6))), name: 'cifar-10-binary.tar.gz' })),
   };
   expect(messages.truncated).toMatch(/^FormatError: truncated\.tar\.gz: truncated (gzip data|tar archive)/);
   expect(messages.random).toBe('FormatError: random.tar.gz: not a gzip-compressed tar archive (expected cifar-10-binary.tar.gz or cifar-100-binary.tar.gz)');
@@ -309,11 +314,17 @@ it('refuses bad input naming the file, and keeps every complete import and nothi
   // Random bytes named .png are refused by their first bytes; a real PNG header over broken pixel data fails in the decoder.
   expect(messages.disguised).toBe('FormatError: pets/test/red/bad.png: is not a PNG, JPEG or WebP image (by its first bytes), whatever its extension says');
   expect(messages.corrupt).toMatch(/^FormatError: pets\/test\/red\/bad\.png: cannot be decoded as an image \(.+\)$/);
+  expect(messages.hugeImage).toBe(
+    'FormatError: pets/train/red/huge.png: declares 32000×32000 pixels (3.81 GiB decoded), more than the 8192×8192 an import decodes; it is refused before decoding',
+  );
+  expect(messages.gzipBomb).toBe(
+    'FormatError: cifar-10-binary.tar.gz: inflates to more than the 200 MB allowed (a CIFAR-10 or CIFAR-100 binary archive is 184 MB as tar); refused before it fills memory',
+  );
 
   const after = await list();
   expect(after).toEqual(before);
   expect(after.every((d) => d.complete)).toBe(true);
-  console.log(`8 refusals in ${(performance.now() - started).toFixed(0)} ms:\n  ${Object.values(messages).join('\n  ')}`);
+  console.log(`${Object.keys(messages).length} refusals in ${(performance.now() - started).toFixed(0)} ms:\n  ${Object.values(messages).join('\n  ')}`);
 });
 
 it('turns a full quota into StorageFullError naming the archive, leaving nothing of the import behind', async () => {
