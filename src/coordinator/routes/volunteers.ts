@@ -128,7 +128,7 @@ export function volunteerRoutes(api: FastifyInstance, c: Coordinator): void {
     const { lease } = ownActiveLease(c, request);
     const t = c.now();
     const expires = Math.min(t + limits.leaseSeconds * 1000, lease.issuedAt + limits.maxLeaseSeconds * 1000);
-    if (expires <= t || !c.store.leases.heartbeat(lease.id, t, expires)) throw new HttpError(410, 'this lease has reached its longest life or expired: lease a new unit');
+    if (expires <= t || !c.store.leases.heartbeat(lease, t, expires)) throw new HttpError(410, 'this lease has reached its longest life or expired: lease a new unit');
     return { id: lease.id, expiresAt: iso(expires) };
   });
 

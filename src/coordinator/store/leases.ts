@@ -246,7 +246,8 @@ export class Leases {
   }
 
   /**
-   * Extends an active, unexpired lease; false when it is no longer active.
+   * Extends an active, unexpired lease, as `get` gave it in this same tick
+   * (the route has just checked whose it is); false when it is no longer active.
    * The extension is held in memory and written by the next transaction
    * (`writeHeldHeartbeats`, which every `atomic` runs first, and the store's
    * timer a few times a second): a heartbeat is most of the traffic (1,000 a
@@ -256,10 +257,9 @@ export class Leases {
    * killed coordinator loses at most the held ones, which, like every
    * heartbeat, were never fsynced.
    */
-  heartbeat(id: string, now: number, expires: number): boolean {
-    const lease = this.get(id);
-    if (!lease || lease.state !== 'active' || lease.expiresAt <= now) return false;
-    this.heldHeartbeats.set(id, { now, expires });
+  heartbeat(lease: LeaseRow, now: number, expires: number): boolean {
+    if (lease.state !== 'active' || lease.expiresAt <= now) return false;
+    this.heldHeartbeats.set(lease.id, { now, expires });
     return true;
   }
 
