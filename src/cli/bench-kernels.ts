@@ -38,12 +38,8 @@ interface Measured {
 }
 
 async function inBrowser(cases: KernelCase[], reps: number, hardwareGpu: boolean): Promise<Measured> {
-  const { launchChromium, serverUrl, startServer } = await import('./browser');
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu });
-  try {
-    const page = await chromium.context.newPage();
-    await page.goto(new URL('src/bench/kernels.html', serverUrl(server)).href);
+  const { withHeadlessPage } = await import('./browser');
+  return withHeadlessPage(ROOT, 'src/bench/kernels.html', { hardwareGpu }, async (page) => {
     await page.waitForFunction(() => typeof window.classwiseKernels === 'object', null, { timeout: 120_000 });
     const timings = await page.evaluate(([c, r]) => window.classwiseKernels!.timeAll(c, r), [cases, reps] as const);
     const adapter = await page.evaluate(async () => {
@@ -51,10 +47,7 @@ async function inBrowser(cases: KernelCase[], reps: number, hardwareGpu: boolean
       return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : 'no adapter';
     });
     return { adapter: `Chromium WebGPU: ${adapter}`, timings };
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+  });
 }
 
 async function inNode(cases: KernelCase[], reps: number, backend: DawnBackend | 'auto'): Promise<Measured> {
@@ -75,7 +68,7 @@ async function inNode(cases: KernelCase[], reps: number, backend: DawnBackend | 
 
 function parseModel(value: string): { arch: Arch; size: number; batch: number } {
   const m = /^(\w+)@(\d+)x(\d+)$/.exec(value.trim());
-  if (!m || !(ARCHS as readonly string[]).includes(m[1]!)) throw new Error(`--model: "${value}" is not ARCH@SIZExBATCH with ARCH one of ${ARCHS.join(', ')}`);
+  if (!m || !(ARCHS as readonly string[]).includes(m[1]!)) throw new UsageError(`--model: "${value}" is not ARCH@SIZExBATCH with ARCH one of ${ARCHS.join(', ')}`);
   return { arch: m[1] as Arch, size: Number(m[2]), batch: Number(m[3]) };
 }
 
@@ -138,4 +131,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-runCommand(main, { stacks: false });
+runCommand(main, { usage: USAGE, stacks: false });

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PipelineCase } from '../bench/pipeline';
 import { BACKENDS, type BackendName } from '../engine/backend';
-import { launchChromium, serverUrl, startServer } from './browser';
-import { runCommand } from './command';
+import { withHeadlessPage } from './browser';
+import { runCommand, UsageError } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     },
   });
   const backend = values.backend as BackendName;
-  if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${values.backend}"; use one of ${BACKENDS.join(', ')}`);
+  if (!BACKENDS.includes(backend)) throw new UsageError(`unknown backend "${values.backend}"; use one of ${BACKENDS.join(', ')}`);
   const batches = Number(values.batches);
   const crop = { crop: { kind: 'resized' as const, scale: 0.08, ratio: [3 / 4, 4 / 3] as [number, number] }, flip: true };
   const none = { crop: { kind: 'none' as const }, flip: false };
@@ -39,11 +39,7 @@ async function main(): Promise<void> {
     { dataset: cifarSized, augmentation: crop, batchSize: 128, batches },
   ];
 
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu: values['hardware-gpu'] });
-  try {
-    const page = await chromium.context.newPage();
-    await page.goto(new URL('src/bench/pipeline.html', serverUrl(server)).href);
+  await withHeadlessPage(ROOT, 'src/bench/pipeline.html', { hardwareGpu: values['hardware-gpu'] }, async (page) => {
     await page.waitForFunction(() => typeof window.classwisePipelineBench === 'function');
     const results = await page.evaluate(([c, b]) => window.classwisePipelineBench!(c, b), [cases, backend] as const);
     const date = new Date().toISOString();
@@ -57,10 +53,7 @@ async function main(): Promise<void> {
       console.log(`| ${r.dataset} | ${r.shape.join('×')} | ${augmentation} | ${r.batchSize} | ${r.imagesPerSec.toFixed(0)} | ${r.msPerBatch.toFixed(1)} | ${r.tensors[0]} → ${r.tensors[1]} |`);
     }
     console.log(`\n${results[0]?.backend} (${results[0]?.adapter}); wrote ${out}`);
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+  });
 }
 
 runCommand(main, { stacks: false });

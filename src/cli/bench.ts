@@ -25,8 +25,8 @@ import { caseFigures, type Arch, type BenchPlan, type BenchReport, type DawnFigu
 import { CUSTOM_KERNELS, parseKernelPolicy } from '../engine/kernels/names';
 import { DAWN_AUTO, parseDawnBackend, parseRuntime, type DawnBackend } from '../runtime/options';
 import type { DawnPlan } from './bench-dawn';
-import { launchChromium, serverUrl, startServer } from './browser';
-import { runCommand } from './command';
+import { withHeadlessPage } from './browser';
+import { runCommand, UsageError, usage } from './command';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ARCHS: Arch[] = ['resnet20', 'resnet18', 'resnet50'];
@@ -56,7 +56,7 @@ const COMPARE: ModelCase = { arch: 'resnet20', size: 32, batch: 16, steps: 1 };
 /** `resnet18@64x8` or `resnet18@64x8x2` (arch @ size x batch [x timed steps]). */
 function parseModel(text: string): ModelCase {
   const m = /^(resnet20|resnet18|resnet50)@(\d+)x(\d+)(?:x(\d+))?$/.exec(text.trim());
-  if (!m) throw new Error(`--models: "${text}" is not arch@SIZExBATCH[xSTEPS] with arch one of ${ARCHS.join(', ')}`);
+  if (!m) throw new UsageError(`--models: "${text}" is not arch@SIZExBATCH[xSTEPS] with arch one of ${ARCHS.join(', ')}`);
   return { arch: m[1] as Arch, size: Number(m[2]), batch: Number(m[3]), steps: Number(m[4] ?? 1) };
 }
 
@@ -106,18 +106,18 @@ async function main(): Promise<void> {
     },
   });
   const backends = (values.backends ?? (values.quick ? 'webgpu' : 'webgpu,webgl,cpu')).split(',').map((b) => b.trim());
-  for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new Error(`--backends: unknown backend "${b}"`);
+  for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: unknown backend "${b}"`);
   const models = values.models ? values.models.split(',').map(parseModel) : values.quick ? [{ arch: 'resnet20' as const, size: 32, batch: 16, steps: 1 }] : DEFAULT_MODELS;
   const budgetSec = Number(values.budget);
-  if (!(budgetSec > 0)) throw new Error(`--budget: "${values.budget}" is not a positive number of seconds`);
+  if (!(budgetSec > 0)) throw new UsageError(`--budget: "${values.budget}" is not a positive number of seconds`);
   const given = values['kernel-cases'];
   const kernelCases = given === undefined ? (values.quick ? 'none' : 'all') : given === 'all' || given === 'none' ? given : given.split(',');
-  if (Array.isArray(kernelCases)) for (const k of kernelCases) if (!(CUSTOM_KERNELS as readonly string[]).includes(k)) throw new Error(`--kernel-cases: unknown kernel "${k}"; kernels: ${CUSTOM_KERNELS.join(', ')}`);
-  const policy = parseKernelPolicy(values.kernels);
-  const runtime = parseRuntime(values.runtime);
-  const dawnBackend = parseDawnBackend(values['dawn-backend']);
+  if (Array.isArray(kernelCases)) for (const k of kernelCases) if (!(CUSTOM_KERNELS as readonly string[]).includes(k)) throw new UsageError(`--kernel-cases: unknown kernel "${k}"; kernels: ${CUSTOM_KERNELS.join(', ')}`);
+  const policy = usage(() => parseKernelPolicy(values.kernels));
+  const runtime = usage(() => parseRuntime(values.runtime));
+  const dawnBackend = usage(() => parseDawnBackend(values['dawn-backend']));
   const hostSteps = Number(values['host-steps']);
-  if (!(Number.isInteger(hostSteps) && hostSteps > 0)) throw new Error(`--host-steps: "${values['host-steps']}" is not a positive whole number`);
+  if (!(Number.isInteger(hostSteps) && hostSteps > 0)) throw new UsageError(`--host-steps: "${values['host-steps']}" is not a positive whole number`);
   const plan: BenchPlan = {
     backends: backends as BenchPlan['backends'],
     models,
@@ -178,20 +178,13 @@ async function main(): Promise<void> {
 
 /** The Chromium page's suite (src/bench/train.ts). */
 async function browserSuite(plan: BenchPlan, kernelCases: string[] | 'all' | 'none', hardwareGpu: boolean): Promise<BrowserReport> {
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu });
-  try {
-    const page = await chromium.context.newPage();
+  return withHeadlessPage(ROOT, 'src/bench/train.html', { hardwareGpu }, async (page) => {
     page.on('console', (message) => {
       if (message.text().startsWith('[bench]')) console.log(message.text());
     });
-    await page.goto(new URL('src/bench/train.html', serverUrl(server)).href);
     await page.waitForFunction(() => typeof window.classwiseBench === 'object', null, { timeout: 120_000 });
     return await page.evaluate(([p, k]) => window.classwiseBench!.run(p, k), [plan, kernelCases] as const);
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+  });
 }
 
 runCommand(main, { stacks: false });

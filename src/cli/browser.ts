@@ -95,10 +95,17 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Hea
 
 /**
  * The app served with Vite on loopback, a fresh headless Chromium, and `path`
- * open in it (page errors printed) for `work`; everything closed after. The
- * study and contribute CLIs' browser routes.
+ * open in it for `work`; everything closed after. Uncaught page errors are
+ * printed as they come, and `work` sees them all so far. The browser routes
+ * of every command that drives a page (study, contribute, reference, the
+ * benches).
  */
-export async function withHeadlessPage<T>(root: string, path: string, options: ChromiumOptions & ServerOptions, work: (page: Page) => Promise<T>): Promise<T> {
+export async function withHeadlessPage<T>(
+  root: string,
+  path: string,
+  options: ChromiumOptions & ServerOptions,
+  work: (page: Page, pageErrors: readonly string[]) => Promise<T>,
+): Promise<T> {
   const server = await startServer(root, options);
   const browser = await launchChromium(options).catch(async (error: unknown) => {
     await server.close();
@@ -106,9 +113,13 @@ export async function withHeadlessPage<T>(root: string, path: string, options: C
   });
   try {
     const page = await browser.context.newPage();
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => {
+      pageErrors.push(error.message);
+      console.error(`page error: ${error.message}`);
+    });
     await page.goto(new URL(path, serverUrl(server)).href);
-    return await work(page);
+    return await work(page, pageErrors);
   } finally {
     await browser.close();
     await server.close();

@@ -66,17 +66,8 @@ async function main(): Promise<number> {
   if (runtime === 'node') return inNode(path, raw, dawnBackend, kernels, values.out);
 
   // Loaded only now: Vite and Playwright take seconds to import, and a refused file should not wait for them.
-  const { launchChromium, serverUrl, startServer } = await import('./browser');
-  const server = await startServer(ROOT);
-  const chromium = await launchChromium({ hardwareGpu: values['hardware-gpu'] }).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  try {
-    const page = await chromium.context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(new URL('src/app/reference.html', serverUrl(server)).href);
+  const { withHeadlessPage } = await import('./browser');
+  return withHeadlessPage(ROOT, 'src/app/reference.html', { hardwareGpu: values['hardware-gpu'] }, async (page, pageErrors) => {
     await page.waitForFunction(() => typeof window.classwiseReference === 'object', undefined, { timeout: 60_000 });
     const environment: ReferenceEnvironment = await page.evaluate(([b, k]) => window.classwiseReference!.start(b, k), [backend, kernels] as const);
     const described = describeEnvironment(environment);
@@ -95,10 +86,7 @@ async function main(): Promise<number> {
     // The verdict is the last line, whatever else was printed.
     console.log(`\n${verdictLine(reports, described)}`);
     return reports.every((r) => r.ok) ? 0 : 1;
-  } finally {
-    await chromium.close();
-    await server.close();
-  }
+  });
 }
 
 /** The same cases through the same runner, in this process on Dawn's WebGPU. */

@@ -131,7 +131,7 @@ describe('npm run study -- --runtime node', () => {
     expect(study.code).toBe(2);
     expect(study.stderr).toContain('unknown --dawn-backend "metal"; use one of auto, vulkan, opengles, null');
     const bench = await cli('src/cli/bench.ts', ['--kernels', 'fastest']);
-    expect(bench.code).toBe(1);
+    expect(bench.code).toBe(2);
     expect(bench.stderr).toContain('unknown --kernels "fastest"; use one of auto, custom, tiled, stock');
   }, 120_000);
 });
