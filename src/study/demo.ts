@@ -46,7 +46,7 @@ export function demoCards(spec: StudySpec, classes: readonly TeachingClass[], an
       title: 'Does augmentation help every class?',
       lines: [
         'Random crop raises a classifier’s average accuracy. Balestriero, Bottou & LeCun (2022) showed it can lower it for some classes at the same time.',
-        `This demo trains the same small network twice on a made-up image set, without and with ${cropName}, and compares them class by class.`,
+        `This demo trains the same small network on a made-up image set, without and with ${cropName}, ${spec.seeds.length === 1 ? 'once each' : `${spec.seeds.length} times each (one seed a run)`}, and compares them class by class.`,
         spec.description,
       ],
     },

@@ -13,6 +13,8 @@ describe('the guided demo', () => {
     const cards = demoCards(spec, TEACHING_CLASSES, null);
     expect(cards.map((c) => c.kind)).toEqual(['question', 'classes', 'crop', 'result', 'takeaway']);
     expect(cards[0]!.lines).toContain(spec.description);
+    // Said as many times as the preset trains each arm: one run a seed.
+    expect(cards[0]!.lines[1]).toContain(`without and with resized crop s=0.15, ${spec.seeds.length} times each (one seed a run)`);
     const lost = TEACHING_CLASSES.filter((c) => !c.survivesCrop).map((c) => c.name);
     for (const name of lost) expect(cards[1]!.lines.join(' ')).toContain(name);
     const crop = demoCrop(spec)!;
