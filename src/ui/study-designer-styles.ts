@@ -69,6 +69,7 @@ export const designerStyles = css`
     margin-bottom: 0.5rem;
   }
   input[type='text'],
+  textarea,
   select {
     font: inherit;
     padding: 0.3rem 0.4rem;
@@ -83,7 +84,11 @@ export const designerStyles = css`
     font: inherit;
     max-width: 100%;
   }
+  textarea {
+    resize: vertical;
+  }
   input[aria-invalid='true'],
+  textarea[aria-invalid='true'],
   select[aria-invalid='true'] {
     border-color: #c62828;
     background: #fff7f7;

@@ -159,27 +159,44 @@ export class StudyDesigner extends LitElement {
     return errors.length ? html`<p class="err" id="err-${key}" data-testid="error-${key}">${errors.join('; ')}</p>` : nothing;
   }
 
-  /** A text input: numbers are typed as text so that a wrong entry stays visible with its message. */
-  private text(key: FieldKey, label: string, options: { hint?: string; numeric?: boolean; placeholder?: string } = {}) {
+  /**
+   * A text input: numbers are typed as text so that a wrong entry stays
+   * visible with its message. `multiline` for prose (a description), which
+   * would be cut off in one line.
+   */
+  private text(key: FieldKey, label: string, options: { hint?: string; numeric?: boolean; placeholder?: string; multiline?: boolean } = {}) {
     const d = this.draft!;
     const bad = this.errorsOf(key).length > 0;
     const described = [bad ? `err-${key}` : '', options.hint ? `hint-${key}` : ''].filter(Boolean).join(' ');
+    const onInput = (e: Event) => this.edit(key, (e.target as HTMLInputElement | HTMLTextAreaElement).value as Draft[typeof key]);
+    const control = options.multiline
+      ? html`<textarea
+          id="f-${key}"
+          rows="4"
+          data-testid="field-${key}"
+          spellcheck="true"
+          placeholder=${options.placeholder ?? ''}
+          .value=${String(d[key])}
+          aria-invalid=${bad ? 'true' : 'false'}
+          aria-describedby=${described || nothing}
+          @input=${onInput}
+        ></textarea>`
+      : html`<input
+          id="f-${key}"
+          type="text"
+          data-testid="field-${key}"
+          inputmode=${options.numeric === false ? 'text' : 'decimal'}
+          autocomplete="off"
+          spellcheck="false"
+          placeholder=${options.placeholder ?? ''}
+          .value=${String(d[key])}
+          aria-invalid=${bad ? 'true' : 'false'}
+          aria-describedby=${described || nothing}
+          @input=${onInput}
+        />`;
     return html`<div class="field">
       <label for="f-${key}">${label}</label>
-      <input
-        id="f-${key}"
-        type="text"
-        data-testid="field-${key}"
-        inputmode=${options.numeric === false ? 'text' : 'decimal'}
-        autocomplete="off"
-        spellcheck="false"
-        placeholder=${options.placeholder ?? ''}
-        .value=${String(d[key])}
-        aria-invalid=${bad ? 'true' : 'false'}
-        aria-describedby=${described || nothing}
-        @input=${(e: Event) => this.edit(key, (e.target as HTMLInputElement).value as Draft[typeof key])}
-      />
-      ${options.hint ? html`<p class="hint" id="hint-${key}">${options.hint}</p>` : nothing} ${this.errorLine(key)}
+      ${control} ${options.hint ? html`<p class="hint" id="hint-${key}">${options.hint}</p>` : nothing} ${this.errorLine(key)}
     </div>`;
   }
 
@@ -219,7 +236,7 @@ export class StudyDesigner extends LitElement {
   private renderStudyFields() {
     return html`<fieldset>
       <legend>Study</legend>
-      ${this.text('name', 'Name', { numeric: false })} ${this.text('description', 'Description', { numeric: false })}
+      ${this.text('name', 'Name', { numeric: false })} ${this.text('description', 'Description', { multiline: true })}
     </fieldset>`;
   }
 
