@@ -39,7 +39,6 @@ const USAGE = `usage: npm run import -- <archive.tar.gz | folder> --out DIR [--l
   --seed           <class>/<image> folders: seeds which images are held out (default 0)
   --name           the dataset's name (default: cifar-10, cifar-100, cifar-100-coarse, or the folder's name)`;
 
-
 const SHARD_FILE = /^(train|test)-\d+\.bin$/;
 
 async function main(): Promise<void> {

@@ -31,7 +31,6 @@ const USAGE = `usage: npm run load -- [--coordinator URL] [--volunteers N] [--un
   --timeout-ms         a request unanswered this long is a time-out (default 10000)
   --kill-after         SIGKILL the coordinator this many seconds in, then check its database (only one started here)`;
 
-
 function int(value: string | undefined, fallback: number, flag: string, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

@@ -27,7 +27,6 @@ const USAGE = `usage: npm run publish-study -- (--config FILE.json | --preset NA
   --max-replicas  replicas tried before a unit is left inconclusive (default quorum + 2)
   The admin token is read from CLASSWISE_ADMIN_TOKEN.`;
 
-
 async function loadSpec(configPath: string | undefined, preset: string | undefined): Promise<StudySpec> {
   if ((configPath === undefined) === (preset === undefined)) throw new UsageError('give exactly one of --config FILE.json or --preset NAME');
   if (preset !== undefined) {

@@ -83,10 +83,11 @@ async function loadSpec(configPath: string | undefined, preset: string | undefin
 /** The engine in this process on Dawn's WebGPU: the same study runner as the page's, over the same EngineApi. */
 async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', kernels: KernelPolicy): Promise<ResultsFile> {
   const { startNodeEngine } = await import('../runtime/node-engine');
-  // The built-in and imported datasets are files under public/datasets/, fetched by URL as in the page.
-  const server = await startServer(ROOT);
+  // The built-in and imported datasets are files under public/datasets/, fetched by URL as in the page; generated ones need no server.
+  const { kind } = spec.baseline.dataset;
+  const server = kind === 'builtin' || kind === 'manifest' ? await startServer(ROOT) : null;
   try {
-    const node: NodeEngine = await startNodeEngine(dawnBackend, kernels, serverUrl(server));
+    const node: NodeEngine = await startNodeEngine(dawnBackend, kernels, server ? serverUrl(server) : undefined);
     try {
       const report = printer();
       report({ kind: 'backend', report: node.report });
@@ -95,7 +96,7 @@ async function runInNode(spec: StudySpec, dawnBackend: DawnBackend | 'auto', ker
       node.close();
     }
   } finally {
-    await server.close();
+    await server?.close();
   }
 }
 
