@@ -202,6 +202,9 @@ export const cropSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('translate'), padding: z.number().int().min(0).max(64) }),
 ]);
 
+/** A crop for each named class (class-conditional augmentation): the form of a config's and a sweep's per-class crops. */
+export const perClassCropsSchema = z.record(z.string().min(1, 'a class name must not be empty'), cropSchema);
+
 export const augmentationSchema = z.strictObject({
   crop: cropSchema.default({ kind: 'none' }),
   flip: z.boolean().default(false),
@@ -210,7 +213,7 @@ export const augmentationSchema = z.strictObject({
    * for the training images of a class, by class name, in place of `crop`.
    * Absent (no default, so older configs keep their hash): every class gets `crop`.
    */
-  perClass: z.record(z.string().min(1, 'a class name must not be empty'), cropSchema).optional(),
+  perClass: perClassCropsSchema.optional(),
 });
 
 export const scheduleSchema = z.discriminatedUnion('kind', [

@@ -10,6 +10,7 @@ import {
   datasetClassNames,
   datasetLabel,
   parseWith,
+  perClassCropsSchema,
   perClassProblems,
   runConfigSchema,
   type AugmentationConfig,
@@ -36,7 +37,7 @@ export const studySpecSchema = z
          * crop for those classes. Absent (no default, so older specs keep
          * their form): the baseline's own per-class crops only.
          */
-        perClass: z.array(z.record(z.string().min(1, 'a class name must not be empty'), cropSchema)).optional(),
+        perClass: z.array(perClassCropsSchema).optional(),
       })
       .default({ crop: [], weightDecay: [] }),
     seeds: z.array(z.number().int().nonnegative()).min(1).refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
